@@ -1,0 +1,3 @@
+//! Test harness shared by the end-to-end tests in `tests/it`.
+
+pub mod twilio_standin;

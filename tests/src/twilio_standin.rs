@@ -1,0 +1,1 @@
+//! A strict in-process Twilio stand-in (to be written).
