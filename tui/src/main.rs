@@ -1,1 +1,2 @@
+//! The `twofold` binary (the terminal UI arrives in a later commit).
 fn main() {}
