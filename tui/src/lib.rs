@@ -6,6 +6,7 @@
 //!
 //! - [`client`]: `ApiClient` (reqwest) and the wire structs; the only code that does HTTP.
 //! - [`outbox`]: tails the console provider's outbox file for the Phone panel.
+//! - [`widgets`]: text field, key bar, message line, spinner, Phone panel.
 //! - [`jwt`], [`time`], [`validate`]: claim decoding, instants and countdowns, form checks.
 
 pub mod client;
@@ -13,3 +14,4 @@ pub mod jwt;
 pub mod outbox;
 pub mod time;
 pub mod validate;
+pub mod widgets;
