@@ -4,14 +4,38 @@
 //!
 //! # Layout
 //!
-//! - [`client`]: `ApiClient` (reqwest) and the wire structs; the only code that does HTTP.
-//! - [`outbox`]: tails the console provider's outbox file for the Phone panel.
+//! - [`app`]: `App`, the whole UI as a pure state machine: `update(Event) -> Vec<Effect>` and
+//!   `render(&self, &mut Frame)`.
+//! - [`event`]: `Event` (keys, paste, ticks, call results, outbox reads) and `Effect` (calls,
+//!   outbox reads, quit).
+//! - [`screens`]: one module per screen (login, two-factor code, signed in, Twilio setup,
+//!   register) behind the `ScreenState` trait.
 //! - [`widgets`]: text field, key bar, message line, spinner, Phone panel.
-//! - [`jwt`], [`time`], [`validate`]: claim decoding, instants and countdowns, form checks.
+//! - [`client`]: `ApiClient` (reqwest) and the wire structs; the only code that does HTTP.
+//! - [`runtime`]: the tokio loop that draws, reads input and performs effects.
+//! - [`terminal`]: raw mode / alternate screen / bracketed paste setup and restore, panic hook.
+//! - [`outbox`]: tails the console provider's outbox file for the Phone panel.
+//! - [`jwt`], [`time`], [`validate`], [`cli`]: claim decoding, instants and countdowns, form
+//!   checks, command-line arguments.
+//! - [`testing`]: key helpers for tests (`type_keys`).
+//!
+//! Invariants: `App::update` and `render` do no IO and never read the clock; only `client` speaks
+//! HTTP; only `runtime` spawns tasks and reads the wall clock; secrets (passwords, tokens, the
+//! Twilio auth token) are never drawn and are redacted in `Debug`.
 
+pub mod app;
+pub mod cli;
 pub mod client;
+pub mod event;
 pub mod jwt;
 pub mod outbox;
+pub mod runtime;
+pub mod screens;
+pub mod terminal;
+pub mod testing;
 pub mod time;
 pub mod validate;
 pub mod widgets;
+
+#[cfg(test)]
+mod tests;
