@@ -2,12 +2,28 @@
 //! API.
 //!
 //! # Layout
+//! - [`daemon`]: start, run and stop a daemon (the embedding API).
+//! - [`server`] and [`http`]: the accept loop; requests, routing, responses, status codes.
+//! - [`api`] and [`wire`]: one handler module per URL resource, and FusionAuth's JSON shapes.
+//! - [`service`]: use cases over the store, hashing pool, keys and SMS providers.
 //! - [`domain`]: records, rules and pure state transitions (no IO).
 //! - [`store`]: durable records behind the [`store::Store`] interface; redb by default.
 //! - [`crypto`]: randomness, keyed hashes and sealing, password hashing pool, JWT keys.
+//! - [`config`], [`kickstart`]: configuration and first-start setup.
 //! - [`clock`]: where time comes from (injected, so tests never sleep).
 
+pub mod api;
+pub mod app;
 pub mod clock;
+pub mod config;
 pub mod crypto;
+pub mod daemon;
 pub mod domain;
+pub mod http;
+pub mod kickstart;
+pub mod server;
+pub mod service;
 pub mod store;
+pub mod wire;
+
+pub use daemon::{Daemon, DaemonError, Options};

@@ -100,7 +100,7 @@ impl LockoutState {
         self.consecutive_failures = self.consecutive_failures.saturating_add(1);
         let hard_capped = policy.hard_cap > 0 && self.consecutive_failures >= policy.hard_cap;
 
-        let result = if hard_capped {
+        if hard_capped {
             self.lock(
                 now,
                 Duration::from_secs(policy.hard_lock_secs),
@@ -134,8 +134,7 @@ impl LockoutState {
             } else {
                 None
             }
-        };
-        result
+        }
     }
 
     /// Locks (or extends a lock) until `now + duration`; never shortens a longer lock.

@@ -172,7 +172,7 @@ impl PasswordRules {
             None => {
                 violations.field(field, "blank", "You must specify a password.");
             }
-            Some(p) if p.is_empty() => {
+            Some("") => {
                 violations.field(field, "blank", "You must specify a password.");
             }
             Some(p) => {
