@@ -125,6 +125,12 @@ impl Daemon {
         let _ = self.server.await;
         self.maintenance.abort();
         let _ = self.maintenance.await;
+        // Connection tasks drop their handles just after the drain; wait for them so the
+        // store is closed when this returns.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while Arc::strong_count(&self.app) > 1 && tokio::time::Instant::now() < deadline {
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Resolves when the server task ends (after [`Daemon::trigger_shutdown`]).

@@ -1,3 +1,12 @@
 //! The end-to-end test binary: one binary, one module per area (see ARCHITECTURE.md).
+//! Every test starts its own daemon in-process on port 0 with a temporary data directory.
 
+mod applications;
+mod enrolment;
+mod http;
+mod login;
+mod process;
 mod providers;
+mod tokens;
+mod two_factor;
+mod users;

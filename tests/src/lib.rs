@@ -1,3 +1,5 @@
-//! Test harness shared by the end-to-end tests in `tests/it`.
+//! Test harness shared by the end-to-end tests in `tests/it`: [`harness::TestDaemon`] (the
+//! real daemon in-process) and [`twilio_standin`] (a strict local Twilio).
 
+pub mod harness;
 pub mod twilio_standin;

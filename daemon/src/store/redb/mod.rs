@@ -31,7 +31,9 @@ struct Pending {
 
 pub struct RedbStore {
     db: Arc<Database>,
-    writer: mpsc::Sender<Pending>,
+    /// `None` once dropping: closing the channel ends the writer thread.
+    writer: Option<mpsc::Sender<Pending>>,
+    thread: Option<std::thread::JoinHandle<()>>,
     path: PathBuf,
 }
 
@@ -63,13 +65,14 @@ impl RedbStore {
         let db = Arc::new(db);
         let (writer, jobs) = mpsc::channel::<Pending>();
         let writer_db = Arc::clone(&db);
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("redb-writer".to_owned())
             .spawn(move || write_loop(&writer_db, &jobs))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             db,
-            writer,
+            writer: Some(writer),
+            thread: Some(thread),
             path: path.to_owned(),
         })
     }
@@ -83,6 +86,17 @@ impl RedbStore {
         match job(&txn as &dyn ReadTxn) {
             Ok(()) => Ok(()),
             Err(_) => Err(StoreError::Aborted),
+        }
+    }
+}
+
+impl Drop for RedbStore {
+    /// Finishes queued writes and closes the file, so the same process can open it again
+    /// (a restart in tests, a restore).
+    fn drop(&mut self) {
+        self.writer.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
@@ -216,7 +230,10 @@ impl Store for RedbStore {
 
     fn write_job(&self, job: WriteJob) -> BoxFuture<'_, Result<(), StoreError>> {
         let (done, answer) = oneshot::channel();
-        let sent = self.writer.send(Pending { job, done });
+        let sent = match &self.writer {
+            Some(writer) => writer.send(Pending { job, done }).map_err(|_| ()),
+            None => Err(()),
+        };
         Box::pin(async move {
             if sent.is_err() {
                 return Err(StoreError::Backend(
@@ -256,6 +273,13 @@ mod tests {
     async fn conformance_suite() {
         let (_dir, store) = open();
         conformance::run_all(store).await;
+    }
+
+    #[test]
+    fn dropping_the_store_closes_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(RedbStore::open(dir.path()).expect("open"));
+        drop(RedbStore::open(dir.path()).expect("reopen after drop"));
     }
 
     #[test]
