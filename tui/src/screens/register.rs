@@ -494,7 +494,7 @@ impl ScreenState for RegisterScreen {
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, view: &View<'_>) {
-        let layout = rows(area, &[1, 1, 2, 2, 2, 1, 1, area.height]);
+        let layout = rows(area, &[1, 1, 3, 3, 3, 1, 1, area.height]);
         let row = |i: usize| layout.get(i).copied().unwrap_or_default();
         let idle = self.pending.is_none();
         match self.step {

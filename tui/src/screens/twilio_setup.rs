@@ -486,6 +486,18 @@ impl ScreenState for TwilioSetupScreen {
                     "not saved (HTTP {status}): {detail}"
                 )));
             }
+            (Op::LoadTenants, Err(ClientError::NotFound)) => {
+                // Without a tenant the form still works; saving then only stores the messenger.
+                self.message = Some(Message::error(
+                    "this daemon does not answer GET /api/tenant (HTTP 404): a saved messenger cannot be made the tenant's SMS messenger",
+                ));
+                self.pending = Some((ctx.call(ApiRequest::ListMessengers), Op::LoadMessengers));
+            }
+            (Op::LoadMessengers, Err(ClientError::NotFound)) => {
+                self.message = Some(Message::error(
+                    "this daemon does not answer GET /api/messenger (HTTP 404): it has no messenger API, so nothing can be loaded or saved",
+                ));
+            }
             (Op::AttachToTenant, Err(error)) => {
                 self.message = Some(Message::error(format!(
                     "saved the messenger, but could not make it the tenant's SMS messenger: {}",

@@ -385,3 +385,20 @@ fn esc_returns_to_the_login_form_as_it_was() -> TestResult {
     assert_eq!(login.login_id.value(), "alice");
     Ok(())
 }
+
+#[test]
+fn a_daemon_without_the_tenant_or_messenger_api_is_explained() -> TestResult {
+    let mut app = app();
+    let (id, _) = single_call(&press(&mut app, KeyCode::F(2)))?;
+    let (id, request) = single_call(&reply(&mut app, id, Err(ClientError::NotFound)))?;
+    assert_eq!(
+        request,
+        ApiRequest::ListMessengers,
+        "still tries the messengers"
+    );
+    assert!(message_text(&app).is_some_and(|m| m.contains("GET /api/tenant (HTTP 404)")));
+    reply(&mut app, id, Err(ClientError::NotFound));
+    assert!(message_text(&app).is_some_and(|m| m.contains("GET /api/messenger (HTTP 404)")));
+    assert!(!screen(&app)?.is_busy());
+    Ok(())
+}

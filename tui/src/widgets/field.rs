@@ -11,7 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 /// The character a masked field shows for each character of its value.
 pub const MASK_CHAR: char = '•';
@@ -222,7 +222,8 @@ impl TextField {
     }
 }
 
-/// Draws `field` on the first row of `area` and, if `area` has a second row, its status under it.
+/// Draws `field` on the first row of `area` and, if `area` has more rows, its status under it
+/// (wrapping onto as many rows as `area` has).
 /// When `focused`, also places the terminal cursor in the field.
 pub fn render_field(
     frame: &mut Frame,
@@ -297,23 +298,22 @@ pub fn render_field(
             (None, None) => None,
         };
         if let Some(text) = status_text {
-            let indent = " ".repeat(usize::from(label_len) + 1);
             let style = if text.starts_with('✗') {
                 Style::default().add_modifier(Modifier::BOLD)
             } else {
                 Style::default()
             };
-            let status_row = Rect {
+            // The status may wrap onto every row of `area` below the field.
+            let indent_width = (label_len + 1).min(area.width);
+            let status_area = Rect {
+                x: area.x + indent_width,
                 y: area.y + 1,
-                height: 1,
-                ..area
+                width: area.width - indent_width,
+                height: area.height - 1,
             };
             frame.render_widget(
-                Paragraph::new(Line::from(vec![
-                    Span::raw(indent),
-                    Span::styled(text, style),
-                ])),
-                status_row,
+                Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }),
+                status_area,
             );
         }
     }
