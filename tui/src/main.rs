@@ -12,8 +12,7 @@ use tui::client::ApiClient;
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = args.config();
-    let client =
-        ApiClient::new(&config.url, args.api_key.clone()).context("cannot use the daemon URL")?;
+    let client = ApiClient::new(&config.url, args.api_key.clone())?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

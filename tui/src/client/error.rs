@@ -8,6 +8,10 @@ use super::wire::{Errors, LoginPreventedAction};
 /// A failed call. Cloneable and comparable so it can travel inside `Event::Api` and be asserted on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ClientError {
+    /// The daemon URL given cannot be used (no http:// or https://, or the HTTP client could not
+    /// be built for it).
+    #[error("cannot use the daemon URL {url}: {reason}")]
+    InvalidUrl { url: String, reason: String },
     /// No HTTP answer at all: connection refused, DNS, TLS, timeout.
     #[error("could not reach {url}: {reason}")]
     Unreachable { url: String, reason: String },

@@ -156,9 +156,9 @@ impl ApiClient {
     pub fn new(base_url: &str, api_key: Option<String>) -> Result<Self, ClientError> {
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(ClientError::Unreachable {
+            return Err(ClientError::InvalidUrl {
                 url: base_url,
-                reason: "the URL must start with http:// or https://".to_owned(),
+                reason: "it must start with http:// or https://".to_owned(),
             });
         }
         let http = reqwest::Client::builder()
@@ -166,7 +166,7 @@ impl ApiClient {
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("twofold/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|err| ClientError::Unreachable {
+            .map_err(|err| ClientError::InvalidUrl {
                 url: base_url.clone(),
                 reason: error_chain(&err),
             })?;

@@ -609,7 +609,10 @@ async fn perform_answers_with_the_matching_response_variant() -> TestResult {
 
 #[test]
 fn a_url_without_scheme_is_refused_and_an_empty_key_counts_as_none() {
-    assert!(ApiClient::new("127.0.0.1:9011", None).is_err());
+    assert!(matches!(
+        ApiClient::new("127.0.0.1:9011", None),
+        Err(ClientError::InvalidUrl { .. })
+    ));
     assert!(
         ApiClient::new("http://127.0.0.1:9011", Some(String::new()))
             .is_ok_and(|c| !c.has_api_key())

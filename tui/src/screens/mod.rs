@@ -199,6 +199,9 @@ impl Session {
 /// the statuses whose meaning depends on the endpoint (404, 421, …) before falling back to this.
 pub fn describe_error(error: &ClientError, now: Millis, config: &Config) -> Message {
     match error {
+        ClientError::InvalidUrl { url, reason } => {
+            Message::error(format!("cannot use the daemon URL {url}: {reason}"))
+        }
         ClientError::Unreachable { url, reason } => {
             Message::error(format!("could not reach {url}: {reason}"))
         }
