@@ -5,6 +5,7 @@ mod applications;
 mod enrolment;
 mod http;
 mod login;
+mod messengers;
 mod process;
 mod providers;
 mod tokens;

@@ -6,9 +6,11 @@ pub mod api_key;
 pub mod application;
 pub mod jwt;
 pub mod login;
+pub mod messenger;
 pub mod registration;
 pub mod status;
 pub mod system;
+pub mod tenant;
 pub mod two_factor;
 pub mod user;
 

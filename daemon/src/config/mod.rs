@@ -146,6 +146,9 @@ impl Default for SecurityConfig {
 pub struct SmsConfig {
     /// The console messenger's outbox; default `<data_dir>/outbox.jsonl`.
     pub outbox: Option<PathBuf>,
+    /// The daemon's public base URL (e.g. `https://auth.example.com`). When set, Twilio is
+    /// asked to report delivery to `<public_url>/api/messenger/{id}/status`.
+    pub public_url: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,6 +301,14 @@ impl Config {
                     ),
                 ));
             }
+        }
+        if let Some(url) = &self.sms.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(invalid(
+                "sms.public_url",
+                "must start with https:// (or http://)",
+            ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| invalid("log.level", e.to_string()))?;

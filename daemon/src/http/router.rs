@@ -104,6 +104,25 @@ async fn api_route(app: &App, req: &Request, m: &Method, rest: &[&str]) -> ApiRe
         (M::DELETE, ["api-key", id]) => api::api_key::delete(app, req, id).await,
         (_, ["api-key"] | ["api-key", _]) => Err(ApiError::MethodNotAllowed),
 
+        (M::POST, ["messenger", "test"]) => api::messenger::test_unsaved(app, req).await,
+        (M::POST, ["messenger"]) => api::messenger::create(app, req, None).await,
+        (M::GET, ["messenger"]) => api::messenger::retrieve(app, req, None).await,
+        (M::POST, ["messenger", id]) => api::messenger::create(app, req, Some(id)).await,
+        (M::GET, ["messenger", id]) => api::messenger::retrieve(app, req, Some(id)).await,
+        (M::PUT, ["messenger", id]) => api::messenger::update(app, req, id).await,
+        (M::PATCH, ["messenger", id]) => api::messenger::patch(app, req, id).await,
+        (M::DELETE, ["messenger", id]) => api::messenger::delete(app, req, id).await,
+        (M::POST, ["messenger", id, "test"]) => api::messenger::test_saved(app, req, id).await,
+        (M::POST, ["messenger", id, "status"]) => {
+            api::messenger::status_callback(app, req, id).await
+        }
+        (_, ["messenger", ..]) => Err(ApiError::MethodNotAllowed),
+
+        (M::GET, ["tenant"]) => api::tenant::list(app, req).await,
+        (M::GET, ["tenant", id]) => api::tenant::retrieve(app, req, id).await,
+        (M::PUT | M::PATCH, ["tenant", id]) => api::tenant::update(app, req, id).await,
+        (_, ["tenant"] | ["tenant", _]) => Err(ApiError::MethodNotAllowed),
+
         (M::GET, ["system", "audit-log", "search"]) => api::system::audit_log(app, req).await,
         (_, ["system", "audit-log", "search"]) => Err(ApiError::MethodNotAllowed),
 

@@ -130,7 +130,7 @@ pub async fn build(
         queue: config.hash_queue(),
     })?;
 
-    let sms = SmsGateway::new(config.outbox_path());
+    let sms = SmsGateway::new(config.outbox_path(), config.sms.public_url.clone());
     Ok(Arc::new(App::new(
         config, store, clock, keyring, passwords, sms, jwt,
     )))

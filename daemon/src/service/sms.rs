@@ -31,6 +31,8 @@ type CachedProvider = (Timestamp, Arc<dyn SmsProvider>);
 #[derive(Debug)]
 pub struct SmsGateway {
     outbox: PathBuf,
+    /// Base of the delivery-report URL given to Twilio, when the daemon is reachable.
+    public_url: Option<String>,
     cache: Mutex<HashMap<MessengerId, CachedProvider>>,
 }
 
@@ -38,9 +40,10 @@ pub struct SmsGateway {
 const MAX_FALLBACKS: usize = 3;
 
 impl SmsGateway {
-    pub fn new(outbox: PathBuf) -> Self {
+    pub fn new(outbox: PathBuf, public_url: Option<String>) -> Self {
         Self {
             outbox,
+            public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
             cache: Mutex::new(HashMap::new()),
         }
     }
@@ -82,6 +85,10 @@ impl SmsGateway {
                 config.url = url.clone();
                 config.from_phone_number = from_phone_number.clone();
                 config.messaging_service_sid = messaging_service_sid.clone();
+                config.status_callback = self
+                    .public_url
+                    .as_ref()
+                    .map(|base| format!("{base}/api/messenger/{}/status", messenger.id));
                 Arc::new(TwilioProvider::new(config)?)
             }
             MessengerKind::Generic {

@@ -3,6 +3,8 @@
 
 pub mod application;
 pub mod login;
+pub mod messenger;
+pub mod tenant;
 pub mod two_factor;
 pub mod user;
 
