@@ -219,7 +219,7 @@ fn set<T>(target: &mut T, value: Option<T>) {
 
 /// The tenant as returned.
 pub fn tenant_out(t: &Tenant) -> serde_json::Value {
-    let (duration, unit) = if t.lockout.action_duration_secs % 60 == 0 {
+    let (duration, unit) = if t.lockout.action_duration_secs.is_multiple_of(60) {
         (t.lockout.action_duration_secs / 60, "MINUTES")
     } else {
         (t.lockout.action_duration_secs, "SECONDS")
