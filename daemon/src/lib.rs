@@ -10,10 +10,12 @@
 //! - [`store`]: durable records behind the [`store::Store`] interface; redb by default.
 //! - [`crypto`]: randomness, keyed hashes and sealing, password hashing pool, JWT keys.
 //! - [`config`], [`kickstart`]: configuration and first-start setup.
+//! - [`cli`]: the `twofoldd` command line.
 //! - [`clock`]: where time comes from (injected, so tests never sleep).
 
 pub mod api;
 pub mod app;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod crypto;

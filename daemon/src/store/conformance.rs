@@ -563,3 +563,85 @@ async fn purge_removes_only_expired(store: &dyn Store) {
             .is_some()
     );
 }
+
+/// Fills `from` with one of everything, copies it into the empty `to`, and checks `to`.
+pub async fn copy_preserves_everything(from: Arc<dyn Store>, to: Arc<dyn Store>) {
+    install_and_tenant(&*from).await;
+    let owner = user("copy@example.com", Some("copier"));
+    let owner_id = owner.id;
+    let later = T0.plus(std::time::Duration::from_secs(3600));
+    let token = refresh_token(owner_id, later);
+    let pending = challenge(owner_id, later);
+    let trust = Trust {
+        user_id: owner_id,
+        application_id: None,
+        created: T0,
+        expires: later,
+        security_stamp: 0,
+    };
+    let mut log = SendLog::default();
+    log.record(T0);
+    let event = AuditEvent::new(AuditKind::LoginSucceeded, T0, "x").user(owner_id);
+    from.write(move |tx| {
+        tx.put_user(&owner)?;
+        tx.put_refresh_token(&digest(60), &token)?;
+        tx.put_challenge(&digest(61), &pending)?;
+        tx.put_trust(&digest(62), &trust)?;
+        tx.put_send_log("sms:user:copy", &log)?;
+        tx.append_audit(&event)
+    })
+    .await
+    .unwrap();
+    for i in 0..3 {
+        let u = user(&format!("copy{i}@example.com"), None);
+        from.write(move |tx| tx.put_user(&u)).await.unwrap();
+    }
+
+    let report = crate::store::copy::copy_all(&*from, &*to).await.unwrap();
+    assert_eq!(report.users, 4);
+    assert_eq!(
+        (
+            report.refresh_tokens,
+            report.challenges,
+            report.trusts,
+            report.send_logs,
+            report.audit_events
+        ),
+        (1, 1, 1, 1, 1)
+    );
+
+    assert!(to.read(|tx| tx.install()).await.unwrap().is_some());
+    assert!(to.read(|tx| tx.tenant()).await.unwrap().is_some());
+    let copied = to
+        .read(|tx| tx.user_by_username("copier"))
+        .await
+        .unwrap()
+        .expect("indexes rebuilt");
+    assert_eq!(copied.id, owner_id);
+    assert_eq!(
+        to.read(move |tx| tx.refresh_tokens_of(owner_id))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        to.read(|tx| tx.challenge(&digest(61)))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(to.read(|tx| tx.trust(&digest(62))).await.unwrap().is_some());
+    assert_eq!(
+        to.read(|tx| tx.send_log("sms:user:copy"))
+            .await
+            .unwrap()
+            .sends
+            .len(),
+        1
+    );
+    assert_eq!(
+        to.read(|tx| tx.audit_page(None, 10)).await.unwrap().len(),
+        1
+    );
+}

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::api_key::ApiKey;
 use crate::domain::application::Application;
 use crate::domain::audit::{AuditEvent, AuditQuery};
-use crate::domain::ids::{ApiKeyId, ApplicationId, MessengerId, UserId};
+use crate::domain::ids::{ApiKeyId, ApplicationId, EventId, MessengerId, UserId};
 use crate::domain::messenger::Messenger;
 use crate::domain::secret::Digest;
 use crate::domain::send_log::SendLog;
@@ -110,6 +110,34 @@ pub trait ReadTxn {
 
     /// Newest first.
     fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
+
+    // Whole-store traversal, in key order, for copying a store (migration, restore).
+    fn refresh_tokens_page(
+        &self,
+        after: Option<Digest>,
+        limit: usize,
+    ) -> Result<Vec<(Digest, RefreshToken)>, StoreError>;
+    fn challenges_page(
+        &self,
+        after: Option<Digest>,
+        limit: usize,
+    ) -> Result<Vec<(Digest, Challenge)>, StoreError>;
+    fn trusts_page(
+        &self,
+        after: Option<Digest>,
+        limit: usize,
+    ) -> Result<Vec<(Digest, Trust)>, StoreError>;
+    fn send_logs_page(
+        &self,
+        after: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<(String, SendLog)>, StoreError>;
+    /// Oldest first.
+    fn audit_page(
+        &self,
+        after: Option<EventId>,
+        limit: usize,
+    ) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
 /// Writes, in a write transaction.
@@ -241,6 +269,8 @@ impl dyn Store {
         finish(outcome, &slot)
     }
 }
+
+pub mod copy;
 
 #[cfg(test)]
 pub(crate) mod conformance;

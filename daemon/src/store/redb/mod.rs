@@ -275,6 +275,13 @@ mod tests {
         conformance::run_all(store).await;
     }
 
+    #[tokio::test]
+    async fn copying_between_stores_keeps_every_record() {
+        let (_a, from) = open();
+        let (_b, to) = open();
+        conformance::copy_preserves_everything(from, to).await;
+    }
+
     #[test]
     fn dropping_the_store_closes_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");

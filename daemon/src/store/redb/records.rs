@@ -11,7 +11,7 @@ use super::tables::{self, Tbl, id_key, prefix_end, user_digest_key};
 use crate::domain::api_key::ApiKey;
 use crate::domain::application::Application;
 use crate::domain::audit::{AuditEvent, AuditQuery};
-use crate::domain::ids::{ApiKeyId, ApplicationId, MessengerId, UserId};
+use crate::domain::ids::{ApiKeyId, ApplicationId, EventId, MessengerId, UserId};
 use crate::domain::messenger::Messenger;
 use crate::domain::secret::Digest;
 use crate::domain::send_log::SendLog;
@@ -186,6 +186,40 @@ fn all_json<T: DeserializeOwned>(
         .collect()
 }
 
+fn page<T: DeserializeOwned>(
+    raw: &(impl Raw + ?Sized),
+    table: Tbl,
+    after: Option<&[u8]>,
+    limit: usize,
+) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
+    let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+    raw.range(table, start, Bound::Unbounded, false, limit)?
+        .into_iter()
+        .map(|(k, v)| decode(&v).map(|value| (k, value)))
+        .collect()
+}
+
+fn digest_page<T: DeserializeOwned>(
+    raw: &(impl Raw + ?Sized),
+    table: Tbl,
+    after: Option<Digest>,
+    limit: usize,
+) -> Result<Vec<(Digest, T)>, StoreError> {
+    page(
+        raw,
+        table,
+        after.as_ref().map(|d| d.as_bytes().as_slice()),
+        limit,
+    )?
+    .into_iter()
+    .map(|(k, v)| {
+        Digest::from_slice(&k)
+            .map(|d| (d, v))
+            .ok_or_else(|| StoreError::Corrupt("digest key".to_owned()))
+    })
+    .collect()
+}
+
 fn user_via_index(
     raw: &(impl Raw + ?Sized),
     index: Tbl,
@@ -330,6 +364,67 @@ macro_rules! impl_read_txn {
                     }
                 }
                 Ok(out)
+            }
+
+            fn refresh_tokens_page(
+                &self,
+                after: Option<Digest>,
+                limit: usize,
+            ) -> Result<Vec<(Digest, RefreshToken)>, StoreError> {
+                digest_page(self, tables::REFRESH_TOKENS, after, limit)
+            }
+
+            fn challenges_page(
+                &self,
+                after: Option<Digest>,
+                limit: usize,
+            ) -> Result<Vec<(Digest, Challenge)>, StoreError> {
+                digest_page(self, tables::CHALLENGES, after, limit)
+            }
+
+            fn trusts_page(
+                &self,
+                after: Option<Digest>,
+                limit: usize,
+            ) -> Result<Vec<(Digest, Trust)>, StoreError> {
+                digest_page(self, tables::TRUSTS, after, limit)
+            }
+
+            fn send_logs_page(
+                &self,
+                after: Option<String>,
+                limit: usize,
+            ) -> Result<Vec<(String, SendLog)>, StoreError> {
+                page(
+                    self,
+                    tables::SEND_LOGS,
+                    after.as_deref().map(str::as_bytes),
+                    limit,
+                )?
+                .into_iter()
+                .map(|(k, v)| {
+                    String::from_utf8(k)
+                        .map(|key| (key, v))
+                        .map_err(|_| StoreError::Corrupt("send log key".to_owned()))
+                })
+                .collect()
+            }
+
+            fn audit_page(
+                &self,
+                after: Option<EventId>,
+                limit: usize,
+            ) -> Result<Vec<AuditEvent>, StoreError> {
+                let after = after.map(|id| id_key(id.as_u128()));
+                Ok(page(
+                    self,
+                    tables::AUDIT,
+                    after.as_ref().map(|k| k.as_slice()),
+                    limit,
+                )?
+                .into_iter()
+                .map(|(_, event)| event)
+                .collect())
             }
         }
     };
