@@ -11,6 +11,7 @@ use crate::crypto::jwt::JwtKeys;
 use crate::crypto::password::HashPool;
 use crate::domain::time::Timestamp;
 use crate::domain::user::PasswordRules;
+use crate::http::rate_limit::RateLimiter;
 use crate::service::sms::SmsGateway;
 use crate::store::Store;
 
@@ -21,6 +22,7 @@ pub struct App {
     pub keyring: Keyring,
     pub passwords: HashPool,
     pub sms: SmsGateway,
+    pub limiter: RateLimiter,
     /// Replaced as a whole when keys rotate.
     jwt: RwLock<Arc<JwtKeys>>,
 }
@@ -44,7 +46,9 @@ impl App {
         sms: SmsGateway,
         jwt: JwtKeys,
     ) -> Self {
+        let limiter = RateLimiter::new(config.rate_limits.clone());
         Self {
+            limiter,
             config,
             store,
             clock,

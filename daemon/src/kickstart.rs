@@ -251,6 +251,7 @@ async fn run_requests(app: &App, file: &KickstartFile, key: &str) -> Result<(), 
             headers,
             body,
             peer: std::net::IpAddr::from([127, 0, 0, 1]),
+            client_ip: std::net::IpAddr::from([127, 0, 0, 1]),
             request_id: format!("kickstart-{index}"),
         };
         let response = crate::http::dispatch(app, &internal).await;

@@ -3,6 +3,7 @@
 
 mod applications;
 mod enrolment;
+mod hardening;
 mod http;
 mod login;
 mod messengers;

@@ -4,6 +4,7 @@ use crate::app::App;
 use crate::domain::ids::ApplicationId;
 use crate::domain::time::Timestamp;
 use crate::http::error::ApiResult;
+use crate::http::rate_limit::Class;
 use crate::http::request::Request;
 use crate::http::response::{self, Response, TWO_FACTOR_REQUIRED};
 use crate::service::login::{self, ApiKeyState, Authenticated, LoginCommand, LoginOutcome};
@@ -28,6 +29,7 @@ pub async fn login(app: &App, req: &Request) -> ApiResult {
         body.ip_address.as_deref(),
         api_key == ApiKeyState::Valid,
     );
+    super::limit(app, Class::Login, ip)?;
     let trust = req
         .cookie(TRUST_COOKIE)
         .map(str::to_owned)
@@ -38,7 +40,7 @@ pub async fn login(app: &App, req: &Request) -> ApiResult {
             login_id: body.login_id,
             password: body.password,
             application_id: body.application_id.map(ApplicationId),
-            ip: Some(ip),
+            ip: Some(ip.to_string()),
             no_jwt: body.no_jwt.unwrap_or(false),
             two_factor_trust_id: trust,
             api_key,
@@ -55,6 +57,7 @@ pub async fn login(app: &App, req: &Request) -> ApiResult {
 
 pub async fn two_factor_login(app: &App, req: &Request) -> ApiResult {
     let body: TwoFactorLoginRequest = req.json()?;
+    super::limit(app, Class::TwoFactorLogin, req.client_ip)?;
     let done = challenge::complete(
         app,
         CompleteCommand {
@@ -63,7 +66,7 @@ pub async fn two_factor_login(app: &App, req: &Request) -> ApiResult {
             application_id: body.application_id.map(ApplicationId),
             trust_computer: body.trust_computer.unwrap_or(false),
             no_jwt: body.no_jwt.unwrap_or(false),
-            ip: Some(req.peer.to_string()),
+            ip: Some(req.client_ip.to_string()),
         },
     )
     .await?;

@@ -13,6 +13,7 @@ pub mod system;
 pub mod tenant;
 pub mod two_factor;
 pub mod user;
+pub mod user_action;
 
 use std::str::FromStr;
 
@@ -20,6 +21,7 @@ use crate::app::App;
 use crate::domain::api_key::ApiKey;
 use crate::domain::validation::Violations;
 use crate::http::error::ApiError;
+use crate::http::rate_limit::Class;
 use crate::http::request::Request;
 use crate::service;
 
@@ -45,9 +47,16 @@ pub fn parse_id<T: FromStr>(segment: &str, field: &str) -> Result<T, ApiError> {
 
 /// The address to record for the end user: a trusted back end (valid API key) may name it
 /// in the body's `ipAddress`; otherwise it is the connection's peer.
-pub fn end_user_ip(req: &Request, body_ip: Option<&str>, trusted: bool) -> String {
-    match body_ip.filter(|ip| trusted && ip.parse::<std::net::IpAddr>().is_ok()) {
-        Some(ip) => ip.to_owned(),
-        None => req.peer.to_string(),
-    }
+pub fn end_user_ip(req: &Request, body_ip: Option<&str>, trusted: bool) -> std::net::IpAddr {
+    body_ip
+        .filter(|_| trusted)
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+        .unwrap_or(req.client_ip)
+}
+
+/// Counts a request against the client's limit for `class`; 429 when it is spent.
+pub fn limit(app: &App, class: Class, ip: std::net::IpAddr) -> Result<(), ApiError> {
+    app.limiter
+        .check(class, ip, app.now())
+        .map_err(ApiError::TooManyRequests)
 }

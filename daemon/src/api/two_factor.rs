@@ -4,6 +4,7 @@ use crate::app::App;
 use crate::domain::DomainError;
 use crate::domain::ids::UserId;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::rate_limit::Class;
 use crate::http::request::Request;
 use crate::http::response::{self, TWO_FACTOR_REQUIRED};
 use crate::service::two_factor::challenge;
@@ -16,11 +17,12 @@ use crate::wire::two_factor::{
 /// `POST /api/two-factor/send/{twoFactorId}`: no API key; the twoFactorId is the credential.
 pub async fn send_for_login(app: &App, req: &Request, two_factor_id: &str) -> ApiResult {
     let body: SendForLoginRequest = req.json_or_default()?;
+    super::limit(app, Class::TwoFactorSend, req.client_ip)?;
     challenge::send(
         app,
         two_factor_id,
         body.method_id,
-        Some(req.peer.to_string()),
+        Some(req.client_ip.to_string()),
     )
     .await?;
     Ok(response::empty(200))
@@ -31,6 +33,7 @@ pub async fn send_for_login(app: &App, req: &Request, two_factor_id: &str) -> Ap
 pub async fn send(app: &App, req: &Request) -> ApiResult {
     super::require_api_key(app, req).await?;
     let body: SendRequest = req.json()?;
+    super::limit(app, Class::TwoFactorSend, req.client_ip)?;
     let user_id = body.user_id.map(UserId).ok_or_else(|| {
         DomainError::validation("userId", "blank", "You must specify the userId.")
     })?;
@@ -56,7 +59,7 @@ pub async fn send(app: &App, req: &Request) -> ApiResult {
             .into());
         }
     };
-    enrol::send_code(app, user_id, purpose, Some(req.peer.to_string())).await?;
+    enrol::send_code(app, user_id, purpose, Some(req.client_ip.to_string())).await?;
     Ok(response::empty(200))
 }
 
@@ -86,7 +89,7 @@ pub async fn enable(app: &App, req: &Request, user_id: &str) -> ApiResult {
         user_id,
         body.mobile_phone,
         body.code,
-        Some(req.peer.to_string()),
+        Some(req.client_ip.to_string()),
     )
     .await?;
     Ok(match codes {
@@ -104,7 +107,14 @@ pub async fn disable(app: &App, req: &Request, user_id: &str) -> ApiResult {
         .method_id
         .or_else(|| req.query("methodId").map(str::to_owned));
     let code = body.code.or_else(|| req.query("code").map(str::to_owned));
-    enrol::disable(app, user_id, method_id, code, Some(req.peer.to_string())).await?;
+    enrol::disable(
+        app,
+        user_id,
+        method_id,
+        code,
+        Some(req.client_ip.to_string()),
+    )
+    .await?;
     Ok(response::empty(200))
 }
 

@@ -16,6 +16,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::password::Argon2Cost;
+use crate::domain::rate::Limit;
 use crate::domain::signing_key::JwtAlgorithm;
 
 /// Short environment variables and the keys they set.
@@ -45,6 +46,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub security: SecurityConfig,
     pub sms: SmsConfig,
+    pub rate_limits: RateLimitConfig,
     pub log: LogConfig,
 }
 
@@ -65,6 +67,8 @@ pub struct ServerConfig {
     pub shutdown_grace_secs: u64,
     /// Origins allowed to call the API from a browser (`*` for any).
     pub cors_allowed_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (IP addresses or CIDR ranges).
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -78,6 +82,7 @@ impl Default for ServerConfig {
             max_connections: 1024,
             shutdown_grace_secs: 10,
             cors_allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -93,6 +98,8 @@ pub enum StoreKind {
 pub struct StoreConfig {
     pub kind: StoreKind,
     pub data_dir: PathBuf,
+    /// Writes are refused (503) while the data volume has less free space than this.
+    pub min_free_bytes: u64,
 }
 
 impl Default for StoreConfig {
@@ -100,6 +107,7 @@ impl Default for StoreConfig {
         Self {
             kind: StoreKind::Redb,
             data_dir: PathBuf::from("./twofold-data"),
+            min_free_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -149,6 +157,34 @@ pub struct SmsConfig {
     /// The daemon's public base URL (e.g. `https://auth.example.com`). When set, Twilio is
     /// asked to report delivery to `<public_url>/api/messenger/{id}/status`.
     pub public_url: Option<String>,
+}
+
+/// Per-client request limits (in memory, per node), each a list of windows that must all admit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    /// `POST /api/login`.
+    pub login: Vec<Limit>,
+    /// `POST /api/two-factor/login`.
+    pub two_factor_login: Vec<Limit>,
+    /// `POST /api/two-factor/send` and `/api/two-factor/send/{id}`.
+    pub two_factor_send: Vec<Limit>,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            login: vec![
+                Limit::new(10, 60),
+                Limit::new(30, 600),
+                Limit::new(100, 3600),
+            ],
+            two_factor_login: vec![Limit::new(30, 60), Limit::new(100, 3600)],
+            two_factor_send: vec![Limit::new(10, 600), Limit::new(30, 3600)],
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -309,6 +345,32 @@ impl Config {
                 "sms.public_url",
                 "must start with https:// (or http://)",
             ));
+        }
+        for proxy in &self.server.trusted_proxies {
+            if crate::http::client_ip::parse_network(proxy).is_none() {
+                return Err(invalid(
+                    "server.trusted_proxies",
+                    format!("{proxy:?} is not an IP address or CIDR range like 10.0.0.0/8"),
+                ));
+            }
+        }
+        for (key, limits) in [
+            ("rate_limits.login", &self.rate_limits.login),
+            (
+                "rate_limits.two_factor_login",
+                &self.rate_limits.two_factor_login,
+            ),
+            (
+                "rate_limits.two_factor_send",
+                &self.rate_limits.two_factor_send,
+            ),
+        ] {
+            if limits.iter().any(|l| l.requests == 0 || l.seconds == 0) {
+                return Err(invalid(
+                    key,
+                    "every limit needs requests and seconds above zero",
+                ));
+            }
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| invalid("log.level", e.to_string()))?;

@@ -67,6 +67,13 @@ pub struct LockAction {
 }
 
 impl LockAction {
+    /// The lock as an action on this user: its id is the user's id, which is what
+    /// `DELETE /api/user/action/{actionId}` takes to lift it.
+    pub fn for_user(mut self, user: crate::domain::ids::UserId) -> Self {
+        self.action_id = user.0;
+        self
+    }
+
     pub fn reason_code(&self) -> &'static str {
         match self.reason {
             LockReason::TooManyAttempts => "too_many_attempts",
@@ -246,5 +253,70 @@ mod tests {
         }
         s.clear();
         assert!(s.active_lock(t(5)).is_none());
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[derive(Clone, Debug)]
+    enum Step {
+        Failure,
+        Success,
+        Wait(u64),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            6 => Just(Step::Failure),
+            1 => Just(Step::Success),
+            3 => (0u64..400).prop_map(Step::Wait),
+        ]
+    }
+
+    proptest! {
+        /// Whatever happens: a lock never ends before it began, never lasts longer than the
+        /// longest configured lock, five quick failures always lock, and 100 consecutive
+        /// failures always hard-lock.
+        #[test]
+        fn lockout_invariants(steps in prop::collection::vec(step(), 0..300)) {
+            let policy = LockoutPolicy::default();
+            let mut state = LockoutState::default();
+            let mut now = Timestamp::from_millis(1_000_000);
+            let mut consecutive = 0u32;
+            for step in steps {
+                match step {
+                    Step::Failure => {
+                        let was_locked = state.active_lock(now).is_some();
+                        let lock = state.record_failure(&policy, now);
+                        consecutive += 1;
+                        if was_locked {
+                            prop_assert!(lock.is_some(), "a failure while locked keeps the lock");
+                        }
+                        if consecutive >= policy.hard_cap {
+                            prop_assert_eq!(lock.map(|l| l.reason), Some(LockReason::HardCap));
+                        }
+                    }
+                    Step::Success => {
+                        // Only possible while not locked.
+                        if state.active_lock(now).is_none() {
+                            state.record_success();
+                            consecutive = 0;
+                        }
+                    }
+                    Step::Wait(secs) => now = now.plus(std::time::Duration::from_secs(secs)),
+                }
+                if let Some(lock) = state.active_lock(now) {
+                    prop_assert!(lock.start <= now);
+                    prop_assert!(lock.expiry > now);
+                    let longest = policy.hard_lock_secs.max(policy.action_duration_secs);
+                    prop_assert!(now.until(lock.expiry) <= std::time::Duration::from_secs(longest));
+                }
+                prop_assert_eq!(state.consecutive_failures, consecutive);
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod lockout;
 pub mod messenger;
 pub mod phone;
+pub mod rate;
 pub mod secret;
 pub mod send_log;
 pub mod signing_key;

@@ -2,8 +2,10 @@
 //! deadline), routes it, maps failures to FusionAuth's status codes ([`error`]), adds CORS and
 //! a request id, and logs one line per request. No other layer sees hyper.
 
+pub mod client_ip;
 pub mod cors;
 pub mod error;
+pub mod rate_limit;
 pub mod request;
 pub mod response;
 pub mod router;
@@ -95,6 +97,11 @@ pub async fn handle(app: &App, req: hyper::Request<Incoming>, peer: SocketAddr) 
                     .query()
                     .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
                     .unwrap_or_default();
+                let client_ip = client_ip::resolve(
+                    peer.ip(),
+                    &parts.headers,
+                    &app.config.server.trusted_proxies,
+                );
                 let request = Request {
                     method: parts.method.clone(),
                     path: path.clone(),
@@ -102,6 +109,7 @@ pub async fn handle(app: &App, req: hyper::Request<Incoming>, peer: SocketAddr) 
                     headers: parts.headers,
                     body: bytes,
                     peer: peer.ip(),
+                    client_ip,
                     request_id: id.clone(),
                 };
                 dispatch(app, &request).await
@@ -154,3 +162,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz;

@@ -17,8 +17,10 @@ pub struct Request {
     pub query: Vec<(String, String)>,
     pub headers: HeaderMap,
     pub body: Bytes,
-    /// The peer's address (proxies are not trusted for this).
+    /// The connection's peer.
     pub peer: IpAddr,
+    /// The client: the peer, or the address a trusted proxy forwarded (see `http::client_ip`).
+    pub client_ip: IpAddr,
     pub request_id: String,
 }
 

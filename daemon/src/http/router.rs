@@ -68,6 +68,10 @@ async fn api_route(app: &App, req: &Request, m: &Method, rest: &[&str]) -> ApiRe
         (M::DELETE, ["user", "two-factor", id]) => api::two_factor::disable(app, req, id).await,
         (_, ["user", "two-factor", ..]) => Err(ApiError::MethodNotAllowed),
 
+        (M::GET, ["user", "action"]) => api::user_action::list(app, req).await,
+        (M::DELETE, ["user", "action", id]) => api::user_action::cancel(app, req, id).await,
+        (_, ["user", "action", ..]) => Err(ApiError::MethodNotAllowed),
+
         (M::POST, ["user", "registration"]) => api::registration::create(app, req, None).await,
         (M::POST, ["user", "registration", user]) => {
             api::registration::create(app, req, Some(user)).await

@@ -51,7 +51,28 @@ pub enum StartError {
 /// Opens the configured store.
 pub fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     match config.store.kind {
-        StoreKind::Redb => Ok(Arc::new(RedbStore::open(&config.store.data_dir)?)),
+        StoreKind::Redb => {
+            let store = RedbStore::open_with(&config.store.data_dir, config.store.min_free_bytes)?;
+            warn_if_open_to_others(&config.store.data_dir);
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// The data directory holds the master key and every record: warn when others can read it.
+fn warn_if_open_to_others(dir: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(dir)
+            && meta.permissions().mode() & 0o007 != 0
+        {
+            tracing::warn!(
+                path = %dir.display(),
+                mode = format!("{:o}", meta.permissions().mode() & 0o777),
+                "the data directory is open to other users; run chmod 700 on it"
+            );
+        }
     }
 }
 

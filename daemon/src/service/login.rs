@@ -178,7 +178,9 @@ pub async fn login(app: &App, cmd: LoginCommand) -> DomainResult<LoginOutcome> {
         }
         if let Some(lock) = user.lockout.active_lock(now) {
             tx.append_audit(&audit(AuditKind::LoginPrevented, "locked"))?;
-            return Ok(Err(DomainError::LoginPrevented(vec![lock])));
+            return Ok(Err(DomainError::LoginPrevented(vec![
+                lock.for_user(user_id),
+            ])));
         }
         if let Some(hash) = &rehash {
             user.password_hash = Some(hash.clone());

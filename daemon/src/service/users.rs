@@ -371,3 +371,42 @@ pub async fn reactivate(app: &App, id: UserId) -> DomainResult<User> {
         })
         .await
 }
+
+/// The user's active "prevent login" actions (the failed-login lock).
+pub async fn actions(
+    app: &App,
+    id: UserId,
+) -> DomainResult<Vec<crate::domain::lockout::LockAction>> {
+    let user = get(app, id).await?;
+    Ok(user
+        .lockout
+        .active_lock(app.now())
+        .map(|lock| lock.for_user(user.id))
+        .into_iter()
+        .collect())
+}
+
+/// Lifts the failed-login lock and starts the counters over (an administrator's action).
+pub async fn unlock(app: &App, id: UserId) -> DomainResult<()> {
+    let now = app.now();
+    app.store
+        .write(move |tx| {
+            let mut user = tx.user(id)?.ok_or(DomainError::NotFound)?;
+            if user.lockout.active_lock(now).is_none() {
+                return Err(DomainError::NotFound);
+            }
+            user.lockout.clear();
+            user.last_updated = now;
+            save_user(tx, &user)?;
+            tx.append_audit(
+                &crate::domain::audit::AuditEvent::new(
+                    crate::domain::audit::AuditKind::AccountUnlocked,
+                    now,
+                    "unlocked",
+                )
+                .user(id),
+            )?;
+            Ok(())
+        })
+        .await
+}

@@ -225,3 +225,78 @@ mod tests {
         assert_eq!(c.record_wrong_code(&policy), WrongCode::Killed);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[derive(Clone, Debug)]
+    enum Step {
+        Send,
+        Wrong,
+        Wait(u64),
+    }
+
+    proptest! {
+        /// Sends never exceed the cap, a resend inside the cooldown never sends, and the
+        /// challenge dies exactly at the attempt limit.
+        #[test]
+        fn challenge_invariants(steps in prop::collection::vec(prop_oneof![
+            Just(Step::Send), Just(Step::Wrong), (0u64..120).prop_map(Step::Wait)
+        ], 0..80)) {
+            let policy = TwoFactorPolicy::default();
+            let mut now = Timestamp::from_millis(0);
+            let mut challenge = Challenge {
+                user_id: UserId::random(),
+                application_id: None,
+                created: now,
+                expires: now.plus(std::time::Duration::from_secs(300)),
+                security_stamp: 0,
+                code: None,
+                sends: 0,
+                last_send: None,
+                failed_attempts: 0,
+                ip: None,
+            };
+            let mut dead = false;
+            for step in steps {
+                match step {
+                    Step::Send => match challenge.decide_send("M", now, &policy) {
+                        SendDecision::Send { reuse } => {
+                            prop_assert!(challenge.sends < policy.max_sends_per_challenge);
+                            if !reuse {
+                                challenge.code = Some(IssuedCode {
+                                    method_id: "M".to_owned(),
+                                    nonce: [0; 16],
+                                    digest: Digest([0; 32]),
+                                    issued: now,
+                                    expires: now.plus(std::time::Duration::from_secs(300)),
+                                });
+                            }
+                            challenge.record_send(now);
+                        }
+                        SendDecision::Cooldown { retry_after } => {
+                            let last = challenge.last_send.expect("a cooldown follows a send");
+                            prop_assert!(now.since(last) < policy.resend_cooldown());
+                            prop_assert!(retry_after <= policy.resend_cooldown());
+                        }
+                        SendDecision::TooManySends => prop_assert!(challenge.sends >= policy.max_sends_per_challenge),
+                    },
+                    Step::Wrong => {
+                        if dead {
+                            continue;
+                        }
+                        if challenge.record_wrong_code(&policy) == WrongCode::Killed {
+                            prop_assert_eq!(challenge.failed_attempts, policy.max_code_attempts);
+                            dead = true;
+                        }
+                    }
+                    Step::Wait(secs) => now = now.plus(std::time::Duration::from_secs(secs)),
+                }
+                prop_assert!(challenge.sends <= policy.max_sends_per_challenge);
+            }
+        }
+    }
+}

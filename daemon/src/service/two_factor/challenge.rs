@@ -479,7 +479,9 @@ pub async fn complete(app: &App, cmd: CompleteCommand) -> DomainResult<Authentic
                     .user(user.id)
                     .ip(ip.as_deref()),
             )?;
-            return Ok(Err(DomainError::LoginPrevented(vec![lock])));
+            return Ok(Err(DomainError::LoginPrevented(vec![
+                lock.for_user(user.id),
+            ])));
         }
         let application = match application_id {
             Some(id) => tx.application(id)?,

@@ -5,6 +5,11 @@
 //! batch, and each caller is answered only after that fsync. When a job in a batch fails
 //! after writing, the batch is rolled back and every job is run again in its own transaction,
 //! so one job's failure never leaks into another's.
+//!
+//! Before each commit the writer checks the free space on the data volume: below the
+//! configured floor it refuses writes (`StoreError::Unavailable`, a 503) instead of letting
+//! redb hit "no space left", which would leave the open database unusable until restart.
+//! Reads go on, and writes resume by themselves once space is back.
 
 mod records;
 mod tables;
@@ -48,13 +53,19 @@ impl std::fmt::Debug for RedbStore {
 impl RedbStore {
     /// Opens (or creates) the store in `data_dir`, creating tables and checking the schema.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(data_dir, 0)
+    }
+
+    /// Like [`RedbStore::open`], refusing writes while the volume has less than
+    /// `min_free_bytes` free (0: no floor).
+    pub fn open_with(data_dir: &Path, min_free_bytes: u64) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Unavailable(format!("cannot create {}: {e}", data_dir.display()))
         })?;
-        Self::open_file(&data_dir.join(FILE_NAME))
+        Self::open_file(&data_dir.join(FILE_NAME), min_free_bytes)
     }
 
-    pub fn open_file(path: &Path) -> Result<Self, StoreError> {
+    pub fn open_file(path: &Path, min_free_bytes: u64) -> Result<Self, StoreError> {
         let db = Database::create(path).map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => {
                 StoreError::Locked(path.display().to_string())
@@ -65,9 +76,13 @@ impl RedbStore {
         let db = Arc::new(db);
         let (writer, jobs) = mpsc::channel::<Pending>();
         let writer_db = Arc::clone(&db);
+        let guard = SpaceGuard {
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            min_free_bytes,
+        };
         let thread = std::thread::Builder::new()
             .name("redb-writer".to_owned())
-            .spawn(move || write_loop(&writer_db, &jobs))
+            .spawn(move || write_loop(&writer_db, &jobs, &guard))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             db,
@@ -137,7 +152,38 @@ fn prepare(db: &Database) -> Result<(), StoreError> {
     txn.commit().map_err(backend)
 }
 
-fn write_loop(db: &Database, jobs: &mpsc::Receiver<Pending>) {
+/// Refuses writes while the data volume is nearly full.
+struct SpaceGuard {
+    dir: PathBuf,
+    min_free_bytes: u64,
+}
+
+impl SpaceGuard {
+    fn check(&self) -> Result<(), StoreError> {
+        if self.min_free_bytes == 0 {
+            return Ok(());
+        }
+        match nix::sys::statvfs::statvfs(&self.dir) {
+            Ok(stats) => {
+                let free = stats
+                    .blocks_available()
+                    .saturating_mul(stats.fragment_size());
+                if free < self.min_free_bytes {
+                    Err(StoreError::Unavailable(format!(
+                        "only {free} bytes are free on the data volume (the floor is {})",
+                        self.min_free_bytes
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+            // Not knowing is no reason to stop writing.
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+fn write_loop(db: &Database, jobs: &mpsc::Receiver<Pending>, guard: &SpaceGuard) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -145,6 +191,13 @@ fn write_loop(db: &Database, jobs: &mpsc::Receiver<Pending>) {
                 Ok(next) => batch.push(next),
                 Err(_) => break,
             }
+        }
+        if let Err(e) = guard.check() {
+            tracing::warn!(error = %e, "refusing writes");
+            for pending in batch {
+                let _ = pending.done.send(Err(e.clone()));
+            }
+            continue;
         }
         run_batch(db, batch);
     }
