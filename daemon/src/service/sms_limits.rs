@@ -43,6 +43,16 @@ impl Refusal {
         }
     }
 
+    /// When trying again can help: after this wait.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Refusal::RateLimited { retry_after } | Refusal::BudgetExhausted { retry_after } => {
+                Some(*retry_after)
+            }
+            Refusal::CountryNotAllowed { .. } | Refusal::NotMobile => None,
+        }
+    }
+
     pub fn message(&self) -> String {
         match self {
             Refusal::CountryNotAllowed { region } => format!(

@@ -117,7 +117,7 @@ impl From<&Started> for TwoFactorResponse {
                     } else {
                         None
                     },
-                    resend_allowed_instant: if sent {
+                    resend_allowed_instant: if code_sent.is_some() {
                         s.resend_allowed.map(|t| t.millis())
                     } else {
                         None

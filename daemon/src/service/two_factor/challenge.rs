@@ -117,6 +117,7 @@ pub(crate) fn begin(
     };
     let mut outgoing = None;
     let mut send = None;
+    let mut refused_until = None;
     let preferred = user.two_factor.preferred();
     if let Some(method) = preferred
         && tenant.two_factor.send_code_on_login
@@ -146,6 +147,7 @@ pub(crate) fn begin(
                         .method("sms")
                         .detail(refusal.message()),
                 )?;
+                refused_until = refusal.retry_after().map(|wait| now.plus(wait));
                 send = Some((
                     method.id.clone(),
                     SendStatus::NotSent {
@@ -168,7 +170,7 @@ pub(crate) fn begin(
         expires: challenge.expires,
         attempts_remaining: challenge.attempts_remaining(&tenant.two_factor),
         code_expires: challenge.code.as_ref().map(|c| c.expires),
-        resend_allowed: challenge.resend_allowed_at(&tenant.two_factor),
+        resend_allowed: refused_until.or(challenge.resend_allowed_at(&tenant.two_factor)),
         send,
     };
     Ok((started, outgoing))
