@@ -2,6 +2,7 @@
 //! Every test starts its own daemon in-process on port 0 with a temporary data directory.
 
 mod applications;
+mod authenticator;
 mod enrolment;
 mod hardening;
 mod http;

@@ -9,6 +9,7 @@ use crate::http::request::Request;
 use crate::http::response::{self, TWO_FACTOR_REQUIRED};
 use crate::service::two_factor::challenge;
 use crate::service::two_factor::enrol::{self, SendPurpose};
+use crate::service::two_factor::totp;
 use crate::wire::two_factor::{
     DisableRequest, EnableRequest, RecoveryCodesOut, SendForLoginRequest, SendRequest,
     StatusRequest,
@@ -63,18 +64,31 @@ pub async fn send(app: &App, req: &Request) -> ApiResult {
     Ok(response::empty(200))
 }
 
-/// `POST /api/user/two-factor/{userId}`.
+/// `POST /api/user/two-factor/{userId}`: enable SMS (with the code sent to the number) or an
+/// authenticator app (with a code from it).
 pub async fn enable(app: &App, req: &Request, user_id: &str) -> ApiResult {
     super::require_api_key(app, req).await?;
     let user_id: UserId = super::parse_id(user_id, "userId")?;
     let body: EnableRequest = req.json()?;
-    match body.method.as_deref() {
-        Some("sms") => {}
+    let ip = Some(req.client_ip.to_string());
+    let codes = match body.method.as_deref() {
+        Some("sms") => enrol::enable_sms(app, user_id, body.mobile_phone, body.code, ip).await?,
+        Some("authenticator") => {
+            enrol::enable_authenticator(
+                app,
+                user_id,
+                body.secret,
+                body.secret_base32_encoded,
+                body.code,
+                ip,
+            )
+            .await?
+        }
         Some(other) => {
             return Err(DomainError::validation(
                 "method",
                 "invalid",
-                format!("Unsupported two-factor method [{other}]."),
+                format!("Unsupported two-factor method [{other}]; use sms or authenticator."),
             )
             .into());
         }
@@ -83,19 +97,28 @@ pub async fn enable(app: &App, req: &Request, user_id: &str) -> ApiResult {
                 DomainError::validation("method", "blank", "You must specify the method.").into(),
             );
         }
-    }
-    let codes = enrol::enable_sms(
-        app,
-        user_id,
-        body.mobile_phone,
-        body.code,
-        Some(req.client_ip.to_string()),
-    )
-    .await?;
+    };
     Ok(match codes {
         Some(recovery_codes) => response::json(200, &RecoveryCodesOut { recovery_codes }),
         None => response::empty(200),
     })
+}
+
+/// `GET /api/two-factor/secret` (API key, or a user's JWT): a fresh authenticator secret in
+/// FusionAuth's two forms.
+pub async fn secret(app: &App, req: &Request) -> ApiResult {
+    let authorized = match req.bearer() {
+        Some(token) => crate::service::tokens::validate(app, token).is_ok(),
+        None => super::require_api_key(app, req).await.is_ok(),
+    };
+    if !authorized {
+        return Err(ApiError::Unauthorized);
+    }
+    let generated = totp::generate_secret().map_err(DomainError::from)?;
+    Ok(response::json(
+        200,
+        &serde_json::json!({ "secret": generated.secret, "secretBase32Encoded": generated.secret_base32 }),
+    ))
 }
 
 /// `DELETE /api/user/two-factor/{userId}?methodId=&code=` (or the same as a JSON body).

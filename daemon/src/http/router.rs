@@ -47,6 +47,8 @@ async fn api_route(app: &App, req: &Request, m: &Method, rest: &[&str]) -> ApiRe
         (M::POST, ["jwt", "refresh"]) => api::jwt::refresh(app, req).await,
         (_, ["jwt", "public-key" | "validate" | "refresh"]) => Err(ApiError::MethodNotAllowed),
 
+        (M::GET, ["two-factor", "secret"]) => api::two_factor::secret(app, req).await,
+        (_, ["two-factor", "secret"]) => Err(ApiError::MethodNotAllowed),
         (M::POST, ["two-factor", "login"]) => api::login::two_factor_login(app, req).await,
         (M::POST, ["two-factor", "send"]) => api::two_factor::send(app, req).await,
         (M::POST, ["two-factor", "send", id]) => {

@@ -26,6 +26,8 @@ pub struct EnableRequest {
     pub method: Option<String>,
     pub mobile_phone: Option<String>,
     pub code: Option<String>,
+    pub secret: Option<String>,
+    pub secret_base32_encoded: Option<String>,
 }
 
 /// `DELETE /api/user/two-factor/{userId}` with a JSON body instead of query parameters.

@@ -61,6 +61,10 @@ impl MethodKind {
         }
     }
 
+    pub fn is_authenticator(&self) -> bool {
+        matches!(self, MethodKind::Authenticator { .. })
+    }
+
     pub fn sms_phone(&self) -> Option<&str> {
         match self {
             MethodKind::Sms { mobile_phone } => Some(mobile_phone),
@@ -130,6 +134,20 @@ impl TwoFactor {
             }
             None => false,
         }
+    }
+
+    /// The last TOTP step accepted for an authenticator method.
+    pub fn last_totp_step(&self, method_id: &str) -> Option<i64> {
+        self.last_totp_step
+            .iter()
+            .find(|(id, _)| id == method_id)
+            .map(|(_, step)| *step)
+    }
+
+    /// Remembers that `step` was used for `method_id`, so its code (and earlier ones) fail.
+    pub fn use_totp_step(&mut self, method_id: &str, step: i64) {
+        self.last_totp_step.retain(|(id, _)| id != method_id);
+        self.last_totp_step.push((method_id.to_owned(), step));
     }
 
     /// Drops pending codes that have expired.

@@ -338,6 +338,7 @@ pub struct CompleteCommand {
 /// How the second factor was proven.
 enum Proof {
     Sms { method_id: String },
+    Authenticator { method_id: String },
     Recovery,
 }
 
@@ -358,6 +359,24 @@ fn prove(
             return Some(Proof::Sms {
                 method_id: live.method_id.clone(),
             });
+        }
+    }
+    if is_numeric_code(code, super::totp::CODE_LENGTH as usize) {
+        let methods: Vec<Method> = user
+            .two_factor
+            .methods
+            .iter()
+            .filter(|m| m.kind.is_authenticator())
+            .cloned()
+            .collect();
+        for method in methods {
+            let last = user.two_factor.last_totp_step(&method.id);
+            if let Some(step) = super::totp::verify_method(keyring, &method, last, code, now) {
+                user.two_factor.use_totp_step(&method.id, step);
+                return Some(Proof::Authenticator {
+                    method_id: method.id,
+                });
+            }
         }
     }
     if let Some(normalized) = normalize_recovery_code(code) {
@@ -464,6 +483,10 @@ pub async fn complete(app: &App, cmd: CompleteCommand) -> DomainResult<Authentic
                 user.two_factor.mark_used(method_id);
                 AuthMethod::Sms
             }
+            Proof::Authenticator { method_id } => {
+                user.two_factor.mark_used(method_id);
+                AuthMethod::Otp
+            }
             Proof::Recovery => AuthMethod::RecoveryCode,
         };
         if !user.active {
@@ -535,6 +558,7 @@ pub async fn complete(app: &App, cmd: CompleteCommand) -> DomainResult<Authentic
                 .ip(ip.as_deref())
                 .method(match proof {
                     Proof::Sms { .. } => "sms",
+                    Proof::Authenticator { .. } => "authenticator",
                     Proof::Recovery => "recovery",
                 }),
         )?;

@@ -4,7 +4,7 @@
 //! user's security stamp, which ends trusted devices and pending challenges.
 
 use super::challenge::{Outgoing, deliver};
-use super::codes;
+use super::{codes, totp};
 use crate::app::App;
 use crate::crypto::random;
 use crate::domain::audit::{AuditEvent, AuditKind};
@@ -241,6 +241,90 @@ pub async fn enable_sms(
     .await
 }
 
+/// `POST /api/user/two-factor/{userId}` with `method: "authenticator"`: enables the app whose
+/// secret the client holds, proven by a current code from it (which cannot be used again).
+/// Returns the recovery codes when this is the user's first method.
+pub async fn enable_authenticator(
+    app: &App,
+    user_id: UserId,
+    secret: Option<String>,
+    secret_base32: Option<String>,
+    code: Option<String>,
+    ip: Option<String>,
+) -> DomainResult<Option<Vec<String>>> {
+    let key = totp::key_from(secret.as_deref(), secret_base32.as_deref()).map_err(|message| {
+        let field = if secret_base32.is_some() {
+            "secretBase32Encoded"
+        } else {
+            "secret"
+        };
+        DomainError::validation(field, "invalid", message)
+    })?;
+    let Some(code) = code.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()) else {
+        return Err(DomainError::validation(
+            "code",
+            "blank",
+            "You must specify the code.",
+        ));
+    };
+    let now = app.now();
+    let Some(step) = totp::verify(&key, &code, now, None) else {
+        return Err(DomainError::InvalidCode);
+    };
+    let sealed = app.keyring.seal(totp::SECRET_PURPOSE, &key)?;
+    let keyring = app.keyring.clone();
+    write_then(&*app.store, move |tx| {
+        let mut user = tx.user(user_id)?.ok_or(DomainError::NotFound)?;
+        // The same secret twice would be one factor counted twice.
+        let duplicate = user.two_factor.methods.iter().any(|m| match &m.kind {
+            MethodKind::Authenticator { secret, .. } => keyring
+                .open(totp::SECRET_PURPOSE, secret)
+                .is_ok_and(|existing| *existing == *key),
+            MethodKind::Sms { .. } => false,
+        });
+        if duplicate {
+            return Ok(Err(DomainError::validation(
+                "secret",
+                "duplicate",
+                "This authenticator is already enabled.",
+            )));
+        }
+        let first = user.two_factor.methods.is_empty();
+        let method_id = random::method_id()?;
+        user.two_factor.methods.push(Method {
+            id: method_id.clone(),
+            name: None,
+            last_used: false,
+            kind: MethodKind::Authenticator {
+                secret: sealed.clone(),
+                algorithm: totp::ALGORITHM.to_owned(),
+                code_length: totp::CODE_LENGTH,
+                time_step: totp::TIME_STEP,
+            },
+        });
+        // The code that proved the app cannot log in as well.
+        user.two_factor.use_totp_step(&method_id, step);
+        let recovery = if first {
+            let (shown, kept) = codes::new_recovery_codes(&keyring, user.id)?;
+            user.two_factor.recovery_codes = kept;
+            Some(shown)
+        } else {
+            None
+        };
+        user.security_stamp = user.security_stamp.wrapping_add(1);
+        user.last_updated = now;
+        users::save_user(tx, &user)?;
+        tx.append_audit(
+            &AuditEvent::new(AuditKind::TwoFactorEnabled, now, "enabled")
+                .user(user.id)
+                .ip(ip.as_deref())
+                .method("authenticator"),
+        )?;
+        Ok(Ok(recovery))
+    })
+    .await
+}
+
 /// `DELETE /api/user/two-factor/{userId}?methodId=&code=`: the code is one sent to disable
 /// that method, or a recovery code (which removes every method, as in FusionAuth).
 pub async fn disable(
@@ -280,19 +364,28 @@ pub async fn disable(
                     "You must specify the methodId.",
                 )));
             };
-            if user.two_factor.method(&method_id).is_none() {
+            let Some(method) = user.two_factor.method(&method_id).cloned() else {
                 return Ok(Err(DomainError::validation(
                     "methodId",
                     "invalid",
                     "The user has no method with this id.",
                 )));
-            }
-            let purpose = PendingPurpose::Disable {
-                method_id: method_id.clone(),
             };
-            if !take_pending(&keyring, &mut user, &purpose, &code, now) {
-                users::save_user(tx, &user)?;
-                return Ok(Err(DomainError::InvalidCode));
+            if method.kind.is_authenticator() {
+                // An authenticator is removed with a current code from it.
+                let last = user.two_factor.last_totp_step(&method_id);
+                match totp::verify_method(&keyring, &method, last, &code, now) {
+                    Some(step) => user.two_factor.use_totp_step(&method_id, step),
+                    None => return Ok(Err(DomainError::InvalidCode)),
+                }
+            } else {
+                let purpose = PendingPurpose::Disable {
+                    method_id: method_id.clone(),
+                };
+                if !take_pending(&keyring, &mut user, &purpose, &code, now) {
+                    users::save_user(tx, &user)?;
+                    return Ok(Err(DomainError::InvalidCode));
+                }
             }
             user.two_factor.methods.retain(|m| m.id != method_id);
             1

@@ -5,3 +5,4 @@
 pub mod challenge;
 pub mod codes;
 pub mod enrol;
+pub mod totp;
