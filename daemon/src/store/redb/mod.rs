@@ -59,7 +59,15 @@ impl RedbStore {
     /// Like [`RedbStore::open`], refusing writes while the volume has less than
     /// `min_free_bytes` free (0: no floor).
     pub fn open_with(data_dir: &Path, min_free_bytes: u64) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
+        // The data directory holds everything worth stealing: only its owner may enter.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(data_dir).map_err(|e| {
             StoreError::Unavailable(format!("cannot create {}: {e}", data_dir.display()))
         })?;
         Self::open_file(&data_dir.join(FILE_NAME), min_free_bytes)
