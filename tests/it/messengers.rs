@@ -394,3 +394,83 @@ async fn tenant_settings_are_validated() {
         .await;
     wrong_tenant.assert_empty(404);
 }
+
+/// Twilio's `X-Twilio-Signature`: HMAC-SHA1 of the URL followed by the sorted parameters.
+fn twilio_signature(token: &str, url: &str, params: &[(&str, &str)]) -> String {
+    use base64::Engine;
+    use hmac::{KeyInit, Mac};
+    let mut sorted = params.to_vec();
+    sorted.sort();
+    let mut data = url.to_owned();
+    for (k, v) in sorted {
+        data.push_str(k);
+        data.push_str(v);
+    }
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(token.as_bytes()).unwrap();
+    mac.update(data.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+#[tokio::test]
+async fn delivery_reports_are_recorded_when_signed_by_twilio() {
+    let standin = TwilioStandin::start(SID, TOKEN).await;
+    let daemon =
+        TestDaemon::start_with(|c| c.sms.public_url = Some("https://auth.example.com".to_owned()))
+            .await;
+    let created = daemon
+        .admin(
+            Method::POST,
+            "/api/messenger",
+            Some(json!({"messenger": twilio(&standin.url, TOKEN)})),
+        )
+        .await
+        .expect(200);
+    let id = created["messenger"]["id"].as_str().unwrap().to_owned();
+    daemon
+        .admin(
+            Method::POST,
+            &format!("/api/messenger/{id}/test"),
+            Some(json!({"phoneNumber": "+12025550167"})),
+        )
+        .await
+        .expect(200);
+    let callback = standin.messages()[0]
+        .param("StatusCallback")
+        .map(str::to_owned);
+    assert_eq!(
+        callback.as_deref(),
+        Some(format!("https://auth.example.com/api/messenger/{id}/status").as_str())
+    );
+
+    let params = [
+        ("MessageSid", "SM0123456789abcdef0123456789abcdef"),
+        ("MessageStatus", "undelivered"),
+        ("ErrorCode", "30003"),
+    ];
+    let url = callback.unwrap();
+    let post = |signature: String| {
+        daemon
+            .http
+            .post(format!("{}/api/messenger/{id}/status", daemon.url))
+            .header("X-Twilio-Signature", signature)
+            .form(&params)
+            .send()
+    };
+    assert_eq!(post("forged".to_owned()).await.unwrap().status(), 401);
+    assert_eq!(
+        post(twilio_signature(TOKEN, &url, &params))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let log = daemon
+        .admin(Method::GET, "/api/system/audit-log/search", None)
+        .await
+        .expect(200);
+    let text = log.to_string();
+    assert!(
+        text.contains("sms.delivery") && text.contains("undelivered") && text.contains("30003"),
+        "{text}"
+    );
+}

@@ -180,3 +180,44 @@ async fn a_wrong_or_missing_master_key_refuses_to_start() {
         .expect("refuses a missing key");
     assert!(error.to_string().contains("missing"), "{error}");
 }
+
+#[tokio::test]
+async fn a_login_rehashes_a_password_stored_with_old_parameters() {
+    let mut daemon = TestDaemon::start().await;
+    let app = daemon.create_application("App").await;
+    let id: daemon::domain::ids::UserId = daemon
+        .create_user("rehash@example.com", "old cost pw", &app, None)
+        .await
+        .parse()
+        .unwrap();
+    let stored_hash = |d: &TestDaemon| {
+        let store = std::sync::Arc::clone(&d.daemon().app().store);
+        async move {
+            store
+                .read(move |tx| tx.user(id))
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash
+                .unwrap()
+        }
+    };
+    let before = stored_hash(&daemon).await;
+    assert!(before.contains("m=256,t=1"), "{before}");
+    daemon
+        .restart_with(|c| {
+            c.security.argon2_memory_kib = 512;
+            c.security.argon2_iterations = 2;
+        })
+        .await;
+    daemon
+        .login("rehash@example.com", "old cost pw", Some(&app))
+        .await
+        .expect(200);
+    let after = stored_hash(&daemon).await;
+    assert!(after.contains("m=512,t=2"), "{after}");
+    daemon
+        .login("rehash@example.com", "old cost pw", Some(&app))
+        .await
+        .expect(200);
+}

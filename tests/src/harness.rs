@@ -173,6 +173,12 @@ impl TestDaemon {
     }
 
     /// Stops the daemon and hands back its directory (data, key, outbox) for inspection.
+    /// Restarts with a different configuration (kept for later restarts too).
+    pub async fn restart_with(&mut self, configure: impl Fn(&mut Config) + Send + Sync + 'static) {
+        self.configure = Arc::new(configure);
+        self.restart().await;
+    }
+
     pub async fn stop(mut self) -> TempDir {
         if let Some(daemon) = self.daemon.take() {
             daemon.shutdown().await;
