@@ -10,6 +10,7 @@ mod login;
 mod messengers;
 mod process;
 mod providers;
+mod python_client;
 mod tokens;
 mod two_factor;
 mod users;
