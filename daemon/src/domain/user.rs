@@ -119,6 +119,24 @@ impl User {
             .find(|r| r.application_id == application_id)
     }
 
+    /// A completed login: the failure counters start over and the time is remembered, on the
+    /// registration too. Returns whether the user is registered for the application (no
+    /// application counts as registered; not registered answers 202).
+    pub fn record_login(&mut self, application_id: Option<ApplicationId>, now: Timestamp) -> bool {
+        self.lockout.record_success();
+        self.last_login = Some(now);
+        match application_id {
+            None => true,
+            Some(id) => match self.registration_mut(id) {
+                Some(registration) => {
+                    registration.last_login = Some(now);
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
     pub fn has_two_factor(&self) -> bool {
         !self.two_factor.methods.is_empty()
     }

@@ -203,16 +203,7 @@ pub async fn login(app: &App, cmd: LoginCommand) -> DomainResult<LoginOutcome> {
             }
             return Ok(Ok(Step::Challenge(Box::new((started, outgoing, tenant)))));
         }
-        let registered = application
-            .as_ref()
-            .is_none_or(|a| user.registration(a.id).is_some());
-        user.lockout.record_success();
-        user.last_login = Some(now);
-        if let Some(a) = &application
-            && let Some(registration) = user.registration_mut(a.id)
-        {
-            registration.last_login = Some(now);
-        }
+        let registered = user.record_login(application.as_ref().map(|a| a.id), now);
         let amr = amr_with(None);
         let refresh = tokens::maybe_refresh_token(
             &keyring,

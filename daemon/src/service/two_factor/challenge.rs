@@ -212,6 +212,27 @@ pub(crate) async fn deliver(
     result.map(|_| ())
 }
 
+/// The challenge with this digest and its user, if it is still alive: not expired, and the
+/// user's password and methods unchanged since it began. A stale one is deleted.
+fn live_challenge(
+    tx: &mut dyn WriteTxn,
+    id_digest: &Digest,
+    now: Timestamp,
+) -> DomainResult<Option<(Challenge, User)>> {
+    let Some(challenge) = tx.challenge(id_digest)? else {
+        return Ok(None);
+    };
+    match tx.user(challenge.user_id)? {
+        Some(user) if challenge.is_live(now) && user.security_stamp == challenge.security_stamp => {
+            Ok(Some((challenge, user)))
+        }
+        _ => {
+            tx.delete_challenge(id_digest)?;
+            Ok(None)
+        }
+    }
+}
+
 /// `/api/two-factor/send/{twoFactorId}`: sends (or repeats) the code for a method. `Ok(false)`
 /// means the request fell inside the resend cooldown and nothing was sent.
 pub async fn send(
@@ -236,19 +257,8 @@ pub async fn send(
     let now = app.now();
     let request_ip = ip.clone();
     let planned = write_then(&*app.store, move |tx| {
-        let Some(mut challenge) = tx.challenge(&id_digest)? else {
+        let Some((mut challenge, user)) = live_challenge(tx, &id_digest, now)? else {
             return Ok(Err(DomainError::NotFound));
-        };
-        let user = match tx.user(challenge.user_id)? {
-            Some(user)
-                if challenge.is_live(now) && user.security_stamp == challenge.security_stamp =>
-            {
-                user
-            }
-            _ => {
-                tx.delete_challenge(&id_digest)?;
-                return Ok(Err(DomainError::NotFound));
-            }
         };
         let tenant = tenant(tx)?;
         let Some(method) = user.two_factor.method(&method_id) else {
@@ -415,19 +425,8 @@ pub async fn complete(app: &App, cmd: CompleteCommand) -> DomainResult<Authentic
     let app_keyring = app.keyring.clone();
     let plan = write_then(&*app.store, move |tx| {
         let cmd = &cmd_for_txn;
-        let Some(mut challenge) = tx.challenge(&id_digest)? else {
+        let Some((mut challenge, user)) = live_challenge(tx, &id_digest, now)? else {
             return Ok(Err(DomainError::NotFound));
-        };
-        let user = match tx.user(challenge.user_id)? {
-            Some(user)
-                if challenge.is_live(now) && user.security_stamp == challenge.security_stamp =>
-            {
-                user
-            }
-            _ => {
-                tx.delete_challenge(&id_digest)?;
-                return Ok(Err(DomainError::NotFound));
-            }
         };
         let mut user = user;
         let tenant = tenant(tx)?;
@@ -512,16 +511,7 @@ pub async fn complete(app: &App, cmd: CompleteCommand) -> DomainResult<Authentic
             Some(id) => tx.application(id)?,
             None => None,
         };
-        let registered = application
-            .as_ref()
-            .is_none_or(|a| user.registration(a.id).is_some());
-        user.lockout.record_success();
-        user.last_login = Some(now);
-        if let Some(a) = &application
-            && let Some(registration) = user.registration_mut(a.id)
-        {
-            registration.last_login = Some(now);
-        }
+        let registered = user.record_login(application.as_ref().map(|a| a.id), now);
         let trust = match &trust_raw {
             Some(raw) => {
                 let record = Trust {

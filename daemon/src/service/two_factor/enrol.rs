@@ -6,7 +6,7 @@
 use super::challenge::{Outgoing, deliver};
 use super::{codes, totp};
 use crate::app::App;
-use crate::crypto::random;
+use crate::crypto::{Keyring, random};
 use crate::domain::audit::{AuditEvent, AuditKind};
 use crate::domain::ids::UserId;
 use crate::domain::phone;
@@ -19,6 +19,7 @@ use crate::domain::{DomainError, DomainResult};
 use crate::service::sms_limits::{self, check_destination};
 use crate::service::write_then;
 use crate::service::{tenant, users};
+use crate::store::WriteTxn;
 
 /// Wrong entries a pending code survives.
 const MAX_PENDING_ATTEMPTS: u32 = 5;
@@ -208,35 +209,23 @@ pub async fn enable_sms(
             users::save_user(tx, &user)?;
             return Ok(Err(DomainError::InvalidCode));
         }
-        let first = user.two_factor.methods.is_empty();
-        if user.two_factor.sms_method_for(&number.number).is_none() {
-            user.two_factor.methods.push(Method {
-                id: random::method_id()?,
-                name: None,
-                last_used: false,
-                kind: MethodKind::Sms {
-                    mobile_phone: number.number.clone(),
-                },
-            });
+        if user.two_factor.sms_method_for(&number.number).is_some() {
+            // Enabled meanwhile (a double submit): nothing more to do.
+            return Ok(Ok(None));
         }
-        let recovery = if first {
-            let (shown, kept) = codes::new_recovery_codes(&keyring, user.id)?;
-            user.two_factor.recovery_codes = kept;
-            Some(shown)
-        } else {
-            None
+        let method = Method {
+            id: random::method_id()?,
+            name: None,
+            last_used: false,
+            kind: MethodKind::Sms {
+                mobile_phone: number.number.clone(),
+            },
         };
-        user.security_stamp = user.security_stamp.wrapping_add(1);
-        user.last_updated = now;
-        users::save_user(tx, &user)?;
-        tx.append_audit(
-            &AuditEvent::new(AuditKind::TwoFactorEnabled, now, "enabled")
-                .user(user.id)
-                .ip(ip.as_deref())
-                .method("sms")
-                .detail(format!("to {}", phone::mask(&number.number))),
-        )?;
-        Ok(Ok(recovery))
+        let event = AuditEvent::new(AuditKind::TwoFactorEnabled, now, "enabled")
+            .ip(ip.as_deref())
+            .method("sms")
+            .detail(format!("to {}", phone::mask(&number.number)));
+        add_method(tx, &keyring, user, method, event, now).map(Ok)
     })
     .await
 }
@@ -289,10 +278,11 @@ pub async fn enable_authenticator(
                 "This authenticator is already enabled.",
             )));
         }
-        let first = user.two_factor.methods.is_empty();
         let method_id = random::method_id()?;
-        user.two_factor.methods.push(Method {
-            id: method_id.clone(),
+        // The code that proved the app cannot log in as well.
+        user.two_factor.use_totp_step(&method_id, step);
+        let method = Method {
+            id: method_id,
             name: None,
             last_used: false,
             kind: MethodKind::Authenticator {
@@ -301,28 +291,39 @@ pub async fn enable_authenticator(
                 code_length: totp::CODE_LENGTH,
                 time_step: totp::TIME_STEP,
             },
-        });
-        // The code that proved the app cannot log in as well.
-        user.two_factor.use_totp_step(&method_id, step);
-        let recovery = if first {
-            let (shown, kept) = codes::new_recovery_codes(&keyring, user.id)?;
-            user.two_factor.recovery_codes = kept;
-            Some(shown)
-        } else {
-            None
         };
-        user.security_stamp = user.security_stamp.wrapping_add(1);
-        user.last_updated = now;
-        users::save_user(tx, &user)?;
-        tx.append_audit(
-            &AuditEvent::new(AuditKind::TwoFactorEnabled, now, "enabled")
-                .user(user.id)
-                .ip(ip.as_deref())
-                .method("authenticator"),
-        )?;
-        Ok(Ok(recovery))
+        let event = AuditEvent::new(AuditKind::TwoFactorEnabled, now, "enabled")
+            .ip(ip.as_deref())
+            .method("authenticator");
+        add_method(tx, &keyring, user, method, event, now).map(Ok)
     })
     .await
+}
+
+/// Adds a confirmed method: the first one brings recovery codes (returned to show once), and
+/// the security stamp moves so trusted devices and pending challenges end.
+fn add_method(
+    tx: &mut dyn WriteTxn,
+    keyring: &Keyring,
+    mut user: User,
+    method: Method,
+    event: AuditEvent,
+    now: Timestamp,
+) -> DomainResult<Option<Vec<String>>> {
+    let first = user.two_factor.methods.is_empty();
+    user.two_factor.methods.push(method);
+    let recovery = if first {
+        let (shown, kept) = codes::new_recovery_codes(keyring, user.id)?;
+        user.two_factor.recovery_codes = kept;
+        Some(shown)
+    } else {
+        None
+    };
+    user.security_stamp = user.security_stamp.wrapping_add(1);
+    user.last_updated = now;
+    users::save_user(tx, &user)?;
+    tx.append_audit(&event.user(user.id))?;
+    Ok(recovery)
 }
 
 /// `DELETE /api/user/two-factor/{userId}?methodId=&code=`: the code is one sent to disable
