@@ -1,6 +1,8 @@
 //! The end-to-end test binary: one binary, one module per area (see ARCHITECTURE.md).
 //! Every test starts its own daemon in-process on port 0 with a temporary data directory.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod applications;
 mod authenticator;
 mod enrolment;
@@ -12,5 +14,6 @@ mod process;
 mod providers;
 mod python_client;
 mod tokens;
+mod tui_flow;
 mod two_factor;
 mod users;
