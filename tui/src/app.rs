@@ -52,6 +52,17 @@ pub struct Config {
     pub has_api_key: bool,
     /// A console outbox file to show in the Phone panel (`<dir>/outbox.jsonl`).
     pub outbox: Option<PathBuf>,
+    /// Set by `twofold --demo`: the seeded account, shown on the Login screen and filled in.
+    pub demo: Option<DemoAccount>,
+}
+
+/// The demo's seeded account. Its password is not a secret: the demo prints it on screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub login_id: String,
+    pub password: String,
+    /// The phone its codes go to, as seeded (e.g. `+12025550100`).
+    pub phone: String,
 }
 
 impl Config {
@@ -61,6 +72,7 @@ impl Config {
             application_id: None,
             has_api_key: false,
             outbox: None,
+            demo: None,
         }
     }
 }
@@ -134,11 +146,12 @@ impl App {
     /// The app on the Login screen. Needs no runtime and no terminal.
     pub fn new(config: Config) -> Self {
         let phone = config.outbox.clone().map(PhoneState::new);
+        let login = LoginScreen::for_config(&config, None, None);
         Self {
             config,
             now: Millis::default(),
             ticks: 0,
-            screen: Screen::Login(LoginScreen::default()),
+            screen: Screen::Login(login),
             back: Vec::new(),
             trust_id: None,
             next_request: 0,
@@ -285,7 +298,8 @@ impl App {
         match nav {
             Nav::Login { login_id, message } => {
                 self.back.clear();
-                self.screen = Screen::Login(LoginScreen::new(login_id, message));
+                self.screen =
+                    Screen::Login(LoginScreen::for_config(&self.config, login_id, message));
             }
             Nav::TwoFactor {
                 challenge,
@@ -300,12 +314,11 @@ impl App {
                 self.screen = Screen::SignedIn(SignedInScreen::new(session));
             }
             Nav::Back { login_id, message } => {
-                let mut screen = self
-                    .back
-                    .pop()
-                    .unwrap_or_else(|| Screen::Login(LoginScreen::default()));
+                let mut screen = self.back.pop().unwrap_or_else(|| {
+                    Screen::Login(LoginScreen::for_config(&self.config, None, None))
+                });
                 if let (Screen::Login(login), Some(login_id)) = (&mut screen, login_id) {
-                    *login = LoginScreen::new(Some(login_id), None);
+                    *login = LoginScreen::for_config(&self.config, Some(login_id), None);
                 }
                 if message.is_some() {
                     screen.state_mut().set_message(message);
@@ -420,9 +433,14 @@ impl App {
         } else {
             "API key: no"
         };
+        let name = if self.config.demo.is_some() {
+            " twofold · offline demo"
+        } else {
+            " twofold"
+        };
         frame.render_widget(
             Paragraph::new(Line::styled(
-                " twofold",
+                name,
                 Style::default().add_modifier(Modifier::BOLD),
             )),
             area,

@@ -20,6 +20,11 @@ pub struct Args {
     /// registration).
     #[arg(long, env = "TWOFOLD_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
+    /// Offline demo: start a daemon inside twofold (temporary data, console SMS provider, a demo
+    /// user whose codes appear on the Phone panel) and connect to it. --url, --application-id and
+    /// --api-key are ignored. Quitting removes the temporary data.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 impl Args {
@@ -31,6 +36,7 @@ impl Args {
             application_id: self.application_id.clone().filter(|id| !id.is_empty()),
             has_api_key: self.api_key.as_deref().is_some_and(|key| !key.is_empty()),
             outbox: None,
+            demo: None,
         }
     }
 }
@@ -58,7 +64,14 @@ mod tests {
                 application_id: Some("app-1".into()),
                 has_api_key: true,
                 outbox: None,
+                demo: None,
             })
         );
+    }
+
+    #[test]
+    fn demo_is_a_plain_flag() {
+        let args = Args::try_parse_from(["twofold", "--demo"]).ok();
+        assert_eq!(args.map(|a| a.demo), Some(true));
     }
 }

@@ -1,6 +1,6 @@
 //! twofold: the terminal client for twofoldd, a FusionAuth-compatible login daemon with SMS
-//! two-factor authentication. It talks to the daemon only over HTTP, with its own wire structs; it
-//! never links the daemon.
+//! two-factor authentication. It talks to the daemon only over HTTP, with its own wire structs;
+//! only the offline demo ([`demo`]) links the daemon, to start one in-process.
 //!
 //! # Layout
 //!
@@ -15,17 +15,22 @@
 //! - [`runtime`]: the tokio loop that draws, reads input and performs effects.
 //! - [`terminal`]: raw mode / alternate screen / bracketed paste setup and restore, panic hook.
 //! - [`outbox`]: tails the console provider's outbox file for the Phone panel.
+//! - [`demo`]: `twofold --demo`, an embedded daemon with a seeded demo account (the only module that
+//!   imports `daemon`).
 //! - [`jwt`], [`time`], [`validate`], [`cli`]: claim decoding, instants and countdowns, form
 //!   checks, command-line arguments.
-//! - [`testing`]: key helpers for tests (`type_keys`).
+//! - [`testing`]: helpers for tests here and in the workspace's `tests` crate (keys, drawing to
+//!   text, insta).
 //!
 //! Invariants: `App::update` and `render` do no IO and never read the clock; only `client` speaks
-//! HTTP; only `runtime` spawns tasks and reads the wall clock; secrets (passwords, tokens, the
-//! Twilio auth token) are never drawn and are redacted in `Debug`.
+//! HTTP (and `demo`, to seed its own daemon); only `runtime` spawns tasks and reads the wall clock;
+//! secrets (passwords, tokens, the Twilio auth token) are never drawn and are redacted in `Debug`
+//! — the one exception being the demo account's throw-away password, which the demo shows.
 
 pub mod app;
 pub mod cli;
 pub mod client;
+pub mod demo;
 pub mod event;
 pub mod jwt;
 pub mod outbox;

@@ -1,5 +1,6 @@
 //! Terminal setup and teardown for the real binary: raw mode, the alternate screen and bracketed
-//! paste on the way in; the reverse on the way out, including from a panic.
+//! paste on the way in; the reverse on the way out, including from a panic. [`run_app`] wraps a
+//! whole session (set up, run, restore) for the binary, with or without the demo.
 //!
 //! The panic hook restores the terminal, lets the previous hook print the panic, and then exits
 //! the process with status 101. Exiting matters because the panic may happen in a background task:
@@ -8,6 +9,7 @@
 use std::io::{self, Stdout, stdout};
 
 use crossterm::cursor::Show;
+use crossterm::event::EventStream;
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 use crossterm::terminal::{
@@ -15,9 +17,27 @@ use crossterm::terminal::{
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use tokio::runtime::Runtime;
+
+use crate::app::App;
+use crate::client::ApiClient;
 
 /// The terminal type the binary draws on.
 pub type RealTerminal = Terminal<CrosstermBackend<Stdout>>;
+
+/// Sets up the terminal, runs `app` on `runtime` until it quits (Ctrl-C, a termination signal or
+/// the end of input), and restores the terminal whatever the outcome.
+pub fn run_app(runtime: &Runtime, app: &mut App, client: ApiClient) -> anyhow::Result<()> {
+    let mut terminal = init().map_err(|e| anyhow::anyhow!("cannot set up the terminal: {e}"))?;
+    let result = runtime.block_on(crate::runtime::run(
+        &mut terminal,
+        app,
+        client,
+        EventStream::new(),
+    ));
+    restore();
+    result
+}
 
 /// Installs the panic hook, then enters raw mode, the alternate screen and bracketed paste.
 /// On failure, whatever was already set up is undone before returning the error.

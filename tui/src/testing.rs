@@ -1,7 +1,16 @@
 //! Helpers for driving `App` from tests (here and in the workspace's `tests` crate): turn text into
-//! key events and collect the effects. No terminal, runtime or network involved.
+//! key events, collect the effects, and draw the app to plain text. No terminal, runtime or network
+//! involved.
+//!
+//! It re-exports [`KeyCode`] and [`insta`] so that the `tests` crate can press any key and snapshot
+//! screens without depending on crossterm or insta itself.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+pub use crossterm::event::KeyCode;
+pub use insta;
+
+use crossterm::event::{KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 
 use crate::app::App;
 use crate::event::{Effect, Event};
@@ -35,4 +44,29 @@ pub fn type_keys(app: &mut App, text: &str) -> Vec<Effect> {
 /// Sends one key and returns its effects.
 pub fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
     app.update(key(code))
+}
+
+/// Draws `app` on a `width`×`height` test terminal and returns the backend (its buffer holds the
+/// cells, styles included; its `Display` is the insta snapshot format).
+pub fn draw(app: &App, width: u16, height: u16) -> std::io::Result<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    terminal
+        .draw(|frame| app.render(frame))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(terminal.backend().clone())
+}
+
+/// All text on screen at `width`×`height`, rows joined with newlines.
+pub fn screen_text(app: &App, width: u16, height: u16) -> std::io::Result<String> {
+    let backend = draw(app, width, height)?;
+    let buffer = backend.buffer();
+    let rows: Vec<String> = (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_owned())
+                .collect::<String>()
+        })
+        .collect();
+    Ok(rows.join("\n"))
 }

@@ -1,7 +1,9 @@
 //! The real `twofold` binary in a pseudo-terminal (portable-pty), its output read through a
 //! terminal emulator (vt100): the login screen appears at 80×24, a login against an unreachable
 //! daemon says so, Ctrl-C exits with status 0 after leaving the alternate screen and turning off
-//! bracketed paste; a resize is followed and a hangup also restores the terminal.
+//! bracketed paste; a resize is followed and a hangup also restores the terminal. And the offline
+//! demo end to end: `twofold --demo` at 100×30 signs in with only keystrokes, reading the code off
+//! its Phone panel, and leaves neither the terminal nor its temporary directory behind.
 //!
 //! Waiting is done on the pty output with a deadline, never with sleeps.
 
@@ -34,6 +36,15 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str], rows: u16, cols: u16) -> Result<Self, Box<dyn std::error::Error>> {
+        Self::start_with_env(args, &[], rows, cols)
+    }
+
+    fn start_with_env(
+        args: &[&str],
+        env: &[(&str, &std::path::Path)],
+        rows: u16,
+        cols: u16,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let pair = native_pty_system().openpty(PtySize {
             rows,
             cols,
@@ -43,6 +54,9 @@ impl Session {
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_twofold"));
         command.args(args);
         command.env("TERM", "xterm-256color");
+        for (name, value) in env {
+            command.env(name, value);
+        }
         let mut child = pair.slave.spawn_command(command)?;
         // Only the child keeps the slave side open, so reads end when it exits.
         drop(pair.slave);
@@ -207,5 +221,74 @@ fn a_resize_is_followed_and_a_hangup_restores_the_terminal() -> TestResult {
     let status = session.finish()?;
     assert!(status.success(), "twofold exited with {status:?}");
     session.assert_restored();
+    Ok(())
+}
+
+/// The first run of exactly six digits in `text`.
+fn six_digits(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .map(str::to_owned)
+}
+
+/// The code in the newest message on the Phone panel (the rightmost 36 columns at 100×30).
+fn code_on_phone(screen: &vt100::Screen) -> Option<String> {
+    let (_, cols) = screen.size();
+    let panel: Vec<String> = screen.rows(cols.get().saturating_sub(36), 36).collect();
+    let header = panel
+        .iter()
+        .rposition(|line| line.contains("To +12025550100"))?;
+    panel[header + 1..].iter().find_map(|line| six_digits(line))
+}
+
+/// The names of the entries of `dir`.
+fn entries(dir: &std::path::Path) -> std::io::Result<Vec<String>> {
+    std::fs::read_dir(dir)?
+        .map(|entry| entry.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect()
+}
+
+#[test]
+fn the_demo_signs_in_with_the_code_from_its_phone_panel_and_cleans_up() -> TestResult {
+    // The demo's temporary directory goes under TMPDIR, here one of the test's own.
+    let tmp = tempfile::tempdir()?;
+    let mut session = Session::start_with_env(&["--demo"], &[("TMPDIR", tmp.path())], 30, 100)?;
+    session.wait_for("the filled-in login screen beside the Phone panel", |s| {
+        let contents = s.contents();
+        contents.contains("┌ Login")
+            && contents.contains("┌ Phone")
+            && contents.contains("No messages yet.")
+            && contents.contains("Login ID: [demo@twofold.local")
+            && contents.contains("> Password: [••••")
+    })?;
+    let running = entries(tmp.path())?;
+    assert!(
+        matches!(running.as_slice(), [name] if name.starts_with("twofold-demo-")),
+        "one demo directory while it runs: {running:?}"
+    );
+
+    session.type_bytes(b"\r")?;
+    session.wait_for("the two-factor screen and a code on the Phone panel", |s| {
+        s.contents().contains("┌ Two-factor code") && code_on_phone(s).is_some()
+    })?;
+    let code = code_on_phone(session.parser.screen()).ok_or("no code on the Phone panel")?;
+
+    session.type_bytes(format!("{code}\r").as_bytes())?;
+    session.wait_for("the signed-in screen", |s| {
+        let contents = s.contents();
+        contents.contains("┌ Signed in") && contents.contains("Email  demo@twofold.local")
+    })?;
+
+    session.type_bytes(b"\x03")?; // Ctrl-C
+    let status = session.finish()?;
+    assert!(status.success(), "twofold --demo exited with {status:?}");
+    session.assert_restored();
+    let contents = session.parser.screen().contents();
+    assert!(
+        contents.contains("twofold demo: daemon stopped, temporary data removed"),
+        "{contents}"
+    );
+    let left = entries(tmp.path())?;
+    assert!(left.is_empty(), "the demo left {left:?} behind");
     Ok(())
 }

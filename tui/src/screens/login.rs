@@ -13,6 +13,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{
     Ctx, Nav, ScreenState, Session, View, describe_error, errors_text, field_error, rows_array,
 };
+use crate::app::Config;
 use crate::client::wire::LoginRequest;
 use crate::client::{ApiRequest, ApiResponse, ClientError, LoginOutcome};
 use crate::event::{ApiReply, RequestId};
@@ -62,6 +63,25 @@ impl LoginScreen {
             focus,
             pending: None,
             message,
+        }
+    }
+
+    /// A login form for this configuration: as [`LoginScreen::new`], except that in the demo the
+    /// demo account's login id and password are filled in (unless another login id is asked for),
+    /// so Enter signs in at once.
+    pub fn for_config(config: &Config, login_id: Option<String>, message: Option<Message>) -> Self {
+        let demo = config.demo.as_ref().filter(|demo| {
+            login_id
+                .as_deref()
+                .is_none_or(|id| id.is_empty() || id == demo.login_id)
+        });
+        match demo {
+            Some(demo) => {
+                let mut screen = Self::new(Some(demo.login_id.clone()), message);
+                screen.password.set_value(demo.password.clone());
+                screen
+            }
+            None => Self::new(login_id, message),
         }
     }
 
@@ -222,6 +242,16 @@ impl ScreenState for LoginScreen {
             None => "No application ID given (--application-id): no refresh token, no app roles."
                 .to_owned(),
         };
+        let intro_text = match &view.config.demo {
+            Some(demo) => format!(
+                "Offline demo: sign in as {} with the password {} (filled in below). \
+                 Press Enter, then type the code that arrives on the Phone panel (F4 shows or \
+                 hides it).",
+                demo.login_id, demo.password
+            ),
+            None => "Sign in with your login ID (email or username) and password.".to_owned(),
+        };
+        let intro_height = wrapped_height(&intro_text, area.width);
         let [
             intro,
             app,
@@ -231,11 +261,8 @@ impl ScreenState for LoginScreen {
             _,
             busy_row,
             message_row,
-        ] = rows_array(area, [1, 1, 1, 2, 2, 1, 1, area.height.saturating_sub(9)]);
-        frame.render_widget(
-            Paragraph::new("Sign in with your login ID (email or username) and password."),
-            intro,
-        );
+        ] = rows_array(area, [intro_height, 1, 1, 2, 2, 1, 1, area.height]);
+        frame.render_widget(Paragraph::new(intro_text).wrap(Wrap { trim: true }), intro);
         frame.render_widget(Paragraph::new(app_line), app);
         render_field(
             frame,
@@ -266,4 +293,10 @@ impl ScreenState for LoginScreen {
             );
         }
     }
+}
+
+/// How many rows `text` takes when word-wrapped to `width` (at least 1).
+fn wrapped_height(text: &str, width: u16) -> u16 {
+    let rows = crate::widgets::wrap(text, usize::from(width)).len().max(1);
+    u16::try_from(rows).unwrap_or(u16::MAX)
 }

@@ -524,20 +524,22 @@ impl ScreenState for TwilioSetupScreen {
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, view: &View<'_>) {
-        let mut heights = vec![1, 1];
-        heights.extend([2; 6]);
-        heights.extend([1, area.height]);
-        let layout = rows(area, &heights);
-        let row = |i: usize| layout.get(i).copied().unwrap_or_default();
         let saved = match (&self.messenger_id, self.dirty) {
             (Some(id), false) => format!("Saved messenger {id}."),
             (Some(id), true) => format!("Messenger {id}: unsaved changes."),
             (None, _) => "Not saved yet.".to_owned(),
         };
-        frame.render_widget(
-            Paragraph::new(format!("Twilio sends the SMS codes. {saved}")),
-            row(0),
-        );
+        let intro = format!("Twilio sends the SMS codes. {saved}");
+        // A messenger id may not fit beside the sentence: let it wrap rather than be cut.
+        let intro_height = crate::widgets::wrap(&intro, usize::from(area.width))
+            .len()
+            .max(1);
+        let mut heights = vec![u16::try_from(intro_height).unwrap_or(1), 1];
+        heights.extend([2; 6]);
+        heights.extend([1, area.height]);
+        let layout = rows(area, &heights);
+        let row = |i: usize| layout.get(i).copied().unwrap_or_default();
+        frame.render_widget(Paragraph::new(intro).wrap(Wrap { trim: true }), row(0));
         for (i, field) in self.fields.iter().enumerate() {
             render_field(
                 frame,

@@ -201,10 +201,12 @@ impl TwoFactorScreen {
         if let Some(resend_at) = method.resend_at
             && !ctx.now.reached(resend_at)
         {
-            self.message = Some(
-                Message::info("a code was sent moments ago; to send another,")
-                    .with_countdown(Countdown::RetryIn(resend_at)),
-            );
+            let text = if method.code_sent == Some(true) {
+                "a code was sent moments ago; to send another,"
+            } else {
+                "the server does not allow another code yet;"
+            };
+            self.message = Some(Message::info(text).with_countdown(Countdown::RetryIn(resend_at)));
             return;
         }
         let request = ApiRequest::SendTwoFactorCode {
@@ -372,6 +374,12 @@ impl TwoFactorScreen {
         }
         match method.code_sent {
             Some(true) => format!("A code was sent by {}.", method.target()),
+            Some(false) if is_rate_limited(method.code_sent_reason.as_deref()) => format!(
+                "The code was NOT sent ({}): {}. A code from an earlier sign-in does not work \
+                 here: press ^R for a new one.",
+                method.target(),
+                not_sent_reason(method.code_sent_reason.as_deref())
+            ),
             Some(false) => format!(
                 "The code was NOT sent ({}): {}. Press ^R to try again.",
                 method.target(),
@@ -418,23 +426,38 @@ impl TwoFactorScreen {
         if method.is_authenticator() {
             return None;
         }
+        let what = if method.code_sent == Some(true) {
+            "Resend (^R)"
+        } else {
+            "Send a code (^R)"
+        };
         Some(match method.resend_at {
             Some(at) if !now.reached(at) => {
-                format!("Resend (^R): available in {}", countdown(now, at))
+                format!("{what}: available in {}", countdown(now, at))
             }
-            _ => "Resend (^R): available now".to_owned(),
+            _ => format!("{what}: available now"),
         })
     }
 }
 
-/// Plain words for `codeSentReason`.
+/// Plain words for `codeSentReason` (twofoldd's reason codes; anything else is shown as sent).
 fn not_sent_reason(reason: Option<&str>) -> String {
     match reason {
         Some("[RateLimited]") => "too many codes were sent recently".to_owned(),
-        Some("[ProviderError]") => "the SMS provider could not send it".to_owned(),
+        Some("[BudgetExhausted]") => "the server's SMS budget for this hour is spent".to_owned(),
+        Some("[CountryNotAllowed]") => "SMS to this number's country are not allowed".to_owned(),
+        Some("[NotMobile]") => "this number cannot receive SMS".to_owned(),
+        Some(provider) if provider.starts_with("[ProviderError]") => {
+            "the SMS provider could not send it".to_owned()
+        }
         Some(other) => other.to_owned(),
         None => "the server did not say why".to_owned(),
     }
+}
+
+/// A send refused for now by the server's limits, which a later ^R can overcome.
+fn is_rate_limited(reason: Option<&str>) -> bool {
+    matches!(reason, Some("[RateLimited]" | "[BudgetExhausted]"))
 }
 
 impl ScreenState for TwoFactorScreen {
@@ -447,11 +470,13 @@ impl ScreenState for TwoFactorScreen {
             return vec![KeyHint::new("Esc", "cancel")];
         }
         let mut hints = vec![KeyHint::new("Enter", "verify")];
-        if self
-            .selected_method()
-            .is_some_and(|m| !m.is_authenticator())
-        {
-            hints.push(KeyHint::new("^R", "resend"));
+        if let Some(method) = self.selected_method().filter(|m| !m.is_authenticator()) {
+            let what = if method.code_sent == Some(true) {
+                "resend"
+            } else {
+                "send code"
+            };
+            hints.push(KeyHint::new("^R", what));
         }
         hints.push(KeyHint::new(
             "^T",
@@ -553,13 +578,22 @@ impl ScreenState for TwoFactorScreen {
             0
         };
         let resend = self.resend_line(view.now);
+        let intro = format!(
+            "Second step for {}: enter the code to finish signing in.",
+            self.login_id
+        );
+        let delivery = self.delivery_line();
+        let wrapped = |text: &str, at_least: usize| {
+            let n = crate::widgets::wrap(text, usize::from(area.width)).len();
+            u16::try_from(n.max(at_least)).unwrap_or(u16::MAX)
+        };
         let layout = rows(
             area,
             &[
-                1,                           // 0 intro
+                wrapped(&intro, 1),          // 0 intro (may wrap)
                 1,                           // 1 blank
                 methods_height,              // 2 methods
-                2,                           // 3 delivery (may wrap)
+                wrapped(&delivery, 2),       // 3 delivery (may wrap)
                 1,                           // 4 expiry
                 1,                           // 5 blank
                 2,                           // 6 code field + tries
@@ -573,13 +607,7 @@ impl ScreenState for TwoFactorScreen {
         );
         let row = |i: usize| layout.get(i).copied().unwrap_or_default();
 
-        frame.render_widget(
-            Paragraph::new(format!(
-                "Second step for {}: enter the code to finish signing in.",
-                self.login_id
-            )),
-            row(0),
-        );
+        frame.render_widget(Paragraph::new(intro).wrap(Wrap { trim: true }), row(0));
         if show_methods {
             let mut lines = vec![Line::raw("Method (↑/↓ to choose):")];
             for (i, method) in self.methods.iter().enumerate().take(4) {
@@ -606,10 +634,7 @@ impl ScreenState for TwoFactorScreen {
             }
             frame.render_widget(Paragraph::new(lines), row(2));
         }
-        frame.render_widget(
-            Paragraph::new(self.delivery_line()).wrap(Wrap { trim: false }),
-            row(3),
-        );
+        frame.render_widget(Paragraph::new(delivery).wrap(Wrap { trim: false }), row(3));
         frame.render_widget(Paragraph::new(self.expiry_line(view.now)), row(4));
 
         let tries = if self.attempts_left == 1 {

@@ -13,8 +13,6 @@ mod two_factor;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 use crate::app::{App, Config};
 use crate::client::wire::{LoginResponse, Secret, TwoFactorChallenge, User};
@@ -36,6 +34,7 @@ pub fn config() -> Config {
         application_id: Some("app-1".to_owned()),
         has_api_key: true,
         outbox: None,
+        demo: None,
     }
 }
 
@@ -166,29 +165,7 @@ pub fn at_signed_in(refresh_token: Option<&str>) -> Result<App, String> {
     }
 }
 
-/// The screen drawn at `width`×`height`, as plain text (one line per row).
-pub fn draw(app: &App, width: u16, height: u16) -> Result<TestBackend, std::io::Error> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height))
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    terminal
-        .draw(|frame| app.render(frame))
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(terminal.backend().clone())
-}
-
-/// All text on screen, rows joined with newlines.
-pub fn screen_text(app: &App, width: u16, height: u16) -> Result<String, std::io::Error> {
-    let backend = draw(app, width, height)?;
-    let buffer = backend.buffer();
-    let rows: Vec<String> = (0..buffer.area.height)
-        .map(|y| {
-            (0..buffer.area.width)
-                .map(|x| buffer[(x, y)].symbol().to_owned())
-                .collect::<String>()
-        })
-        .collect();
-    Ok(rows.join("\n"))
-}
+pub use crate::testing::{draw, screen_text};
 
 /// The current screen's message, as shown at the app's `now`.
 pub fn message_text(app: &App) -> Option<String> {

@@ -10,6 +10,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Widget};
 
+use super::wrap;
 use crate::outbox::OutboxEntry;
 use crate::time::{Millis, Utc};
 
@@ -76,47 +77,6 @@ impl Widget for PhonePanel<'_> {
 fn clock(instant: Millis) -> String {
     let full = Utc(instant).to_string();
     full.get(11..19).unwrap_or_default().to_owned()
-}
-
-/// Greedy word wrap by characters; words longer than a line are cut.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for word in text.split_whitespace() {
-        let mut word: String = word.to_owned();
-        loop {
-            let current_len = current.chars().count();
-            let word_len = word.chars().count();
-            let needed = if current_len == 0 {
-                word_len
-            } else {
-                current_len + 1 + word_len
-            };
-            if needed <= width {
-                if current_len > 0 {
-                    current.push(' ');
-                }
-                current.push_str(&word);
-                break;
-            }
-            if current_len > 0 {
-                lines.push(std::mem::take(&mut current));
-                continue;
-            }
-            // The word alone is too long: cut it.
-            let head: String = word.chars().take(width).collect();
-            word = word.chars().skip(width).collect();
-            lines.push(head);
-            if word.is_empty() {
-                break;
-            }
-        }
-    }
-    if !current.is_empty() {
-        lines.push(current);
-    }
-    lines
 }
 
 #[cfg(test)]
