@@ -378,7 +378,7 @@ impl RegisterScreen {
         }
         lines.push(Line::raw(""));
         lines.push(Line::raw("Press Enter once you have stored them."));
-        frame.render_widget(Paragraph::new(lines), area);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
     }
 }
 

@@ -18,7 +18,7 @@ use crate::client::wire::{Errors, Messenger, Secret, Tenant};
 use crate::client::{ApiRequest, ApiResponse, ClientError};
 use crate::event::{ApiReply, RequestId};
 use crate::validate;
-use crate::widgets::field::{FieldStatus, TextField, render_field};
+use crate::widgets::field::{FieldStatus, TextField, field_rows, render_field};
 use crate::widgets::key_bar::KeyHint;
 use crate::widgets::message::Message;
 
@@ -35,6 +35,8 @@ pub const DEFAULT_URL: &str = "https://api.twilio.com";
 /// The name given to a messenger created here.
 pub const DEFAULT_NAME: &str = "Twilio";
 const LABEL_WIDTH: u16 = 21;
+/// Rows kept for the message (test results and save errors can be long).
+const MIN_MESSAGE_ROWS: u16 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -120,7 +122,7 @@ impl TwilioSetupScreen {
             }
             FIELD_AUTH_TOKEN => FieldStatus::Ok("entered (hidden)".into()),
             FIELD_FROM | FIELD_MESSAGING_SERVICE_SID if from.is_empty() && service.is_empty() => {
-                FieldStatus::Problem("fill in exactly one of From / Messaging Service SID".into())
+                FieldStatus::Problem("needs exactly one: From or Messaging Service SID".into())
             }
             FIELD_FROM | FIELD_MESSAGING_SERVICE_SID if !from.is_empty() && !service.is_empty() => {
                 FieldStatus::Problem("fill in only one of From / Messaging Service SID".into())
@@ -534,8 +536,19 @@ impl ScreenState for TwilioSetupScreen {
         let intro_height = crate::widgets::wrap(&intro, usize::from(area.width))
             .len()
             .max(1);
-        let mut heights = vec![u16::try_from(intro_height).unwrap_or(1), 1];
-        heights.extend([2; 6]);
+        let intro_height = u16::try_from(intro_height).unwrap_or(1);
+        // Each field gets two rows; a status that wraps gets more while the message keeps at
+        // least MIN_MESSAGE_ROWS (narrow screens: the Phone panel beside, at 100×30).
+        let mut spare = area
+            .height
+            .saturating_sub(intro_height + 1 + 2 * 6 + 1 + MIN_MESSAGE_ROWS);
+        let mut heights = vec![intro_height, 1];
+        for (i, field) in self.fields.iter().enumerate() {
+            let wanted = field_rows(field, self.status(i).as_ref(), area.width, LABEL_WIDTH);
+            let extra = wanted.saturating_sub(2).min(spare);
+            spare -= extra;
+            heights.push(2 + extra);
+        }
         heights.extend([1, area.height]);
         let layout = rows(area, &heights);
         let row = |i: usize| layout.get(i).copied().unwrap_or_default();

@@ -222,6 +222,40 @@ impl TextField {
     }
 }
 
+/// What is said under a field: the server's error for it, else the screen's status.
+fn status_text(field: &TextField, status: Option<&FieldStatus>) -> Option<String> {
+    match (field.error(), status) {
+        (Some(error), _) => Some(format!("✗ {error}")),
+        (None, Some(FieldStatus::Problem(text))) => Some(format!("✗ {text}")),
+        (None, Some(FieldStatus::Ok(text))) => Some(format!("✓ {text}")),
+        (None, Some(FieldStatus::Hint(text))) => Some(text.clone()),
+        (None, None) => None,
+    }
+}
+
+/// Where the status starts: under the field's opening `[`.
+fn status_indent(label_len: u16) -> u16 {
+    label_len + 1
+}
+
+/// The rows [`render_field`] needs to show `field` and all of its status at `width`: 1 for the
+/// field, plus the status's rows once wrapped (at least 1, so layouts do not jump).
+pub fn field_rows(
+    field: &TextField,
+    status: Option<&FieldStatus>,
+    width: u16,
+    label_width: u16,
+) -> u16 {
+    // "> " + label + ": ", as `render_field` draws it.
+    let label_chars = field.label.chars().count().max(usize::from(label_width));
+    let label_len = u16::try_from(label_chars + 4).unwrap_or(u16::MAX);
+    let status_width = width.saturating_sub(status_indent(label_len));
+    let status_rows = status_text(field, status).map_or(1, |text| {
+        super::wrap(&text, usize::from(status_width)).len().max(1)
+    });
+    u16::try_from(status_rows + 1).unwrap_or(u16::MAX)
+}
+
 /// Draws `field` on the first row of `area` and, if `area` has more rows, its status under it
 /// (wrapping onto as many rows as `area` has).
 /// When `focused`, also places the terminal cursor in the field.
@@ -289,33 +323,26 @@ pub fn render_field(
         frame.set_cursor_position(Position::new(x, area.y));
     }
 
-    if area.height >= 2 {
-        let status_text = match (field.error(), status) {
-            (Some(error), _) => Some(format!("✗ {error}")),
-            (None, Some(FieldStatus::Problem(text))) => Some(format!("✗ {text}")),
-            (None, Some(FieldStatus::Ok(text))) => Some(format!("✓ {text}")),
-            (None, Some(FieldStatus::Hint(text))) => Some(text.clone()),
-            (None, None) => None,
+    if area.height >= 2
+        && let Some(text) = status_text(field, status)
+    {
+        let style = if text.starts_with('✗') {
+            Style::default().add_modifier(Modifier::BOLD)
+        } else {
+            Style::default()
         };
-        if let Some(text) = status_text {
-            let style = if text.starts_with('✗') {
-                Style::default().add_modifier(Modifier::BOLD)
-            } else {
-                Style::default()
-            };
-            // The status may wrap onto every row of `area` below the field.
-            let indent_width = (label_len + 1).min(area.width);
-            let status_area = Rect {
-                x: area.x + indent_width,
-                y: area.y + 1,
-                width: area.width - indent_width,
-                height: area.height - 1,
-            };
-            frame.render_widget(
-                Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }),
-                status_area,
-            );
-        }
+        // The status may wrap onto every row of `area` below the field.
+        let indent_width = status_indent(label_len).min(area.width);
+        let status_area = Rect {
+            x: area.x + indent_width,
+            y: area.y + 1,
+            width: area.width - indent_width,
+            height: area.height - 1,
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, style)).wrap(Wrap { trim: true }),
+            status_area,
+        );
     }
 }
 
