@@ -37,6 +37,7 @@ pub mod outbox;
 pub mod runtime;
 pub mod screens;
 pub mod terminal;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod time;
 pub mod validate;
