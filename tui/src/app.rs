@@ -313,6 +313,10 @@ impl App {
                 self.back.clear();
                 self.screen = Screen::SignedIn(SignedInScreen::new(session));
             }
+            Nav::AddMethod(user) => {
+                return self
+                    .push_screen(|ctx| Screen::Register(RegisterScreen::add_method(ctx, user)));
+            }
             Nav::Back { login_id, message } => {
                 let mut screen = self.back.pop().unwrap_or_else(|| {
                     Screen::Login(LoginScreen::for_config(&self.config, None, None))
@@ -376,6 +380,14 @@ impl App {
             );
             return;
         }
+        let view = View {
+            now: self.now,
+            spinner: spinner::frame(self.ticks),
+            config: &self.config,
+        };
+        if self.screen.state().render_fullscreen(frame, area, &view) {
+            return;
+        }
         let hints = self.key_hints(area.width, area.height);
         let bar_height = key_bar::height(&hints, area.width);
         let [title_area, body_area, notice_area, bar_area] = Layout::vertical([
@@ -405,11 +417,6 @@ impl App {
             let block = Block::bordered().title(format!(" {} ", state.title()));
             let inner = block.inner(screen_area);
             frame.render_widget(block, screen_area);
-            let view = View {
-                now: self.now,
-                spinner: spinner::frame(self.ticks),
-                config: &self.config,
-            };
             state.render(frame, inner, &view);
         }
         if let (Some(phone_area), Some(phone)) = (phone_area, &self.phone) {

@@ -19,12 +19,12 @@ use serde::de::DeserializeOwned;
 
 pub use error::ClientError;
 use wire::{
-    EnableTwoFactorRequest, EnrolmentSendRequest, Errors, LoginPreventedResponse, LoginRequest,
-    LoginResponse, LogoutRequest, Messenger, MessengerEnvelope, MessengerList,
-    MessengerTestRequest, MultiFactorConfiguration, RecoveryCodes, RefreshRequest, RefreshResponse,
-    RegistrationRequest, RegistrationResponse, Secret, SendCodeRequest, SmsConfiguration, Tenant,
-    TenantList, TenantPatch, TenantPatchRequest, TestReceipt, TestReceiptEnvelope,
-    TwoFactorChallenge, TwoFactorLoginRequest,
+    EnableAuthenticatorRequest, EnableTwoFactorRequest, EnrolmentSendRequest, Errors,
+    LoginPreventedResponse, LoginRequest, LoginResponse, LogoutRequest, Messenger,
+    MessengerEnvelope, MessengerList, MessengerTestRequest, MultiFactorConfiguration,
+    RecoveryCodes, RefreshRequest, RefreshResponse, RegistrationRequest, RegistrationResponse,
+    Secret, SendCodeRequest, SmsConfiguration, Tenant, TenantList, TenantPatch, TenantPatchRequest,
+    TestReceipt, TestReceiptEnvelope, TwoFactorChallenge, TwoFactorLoginRequest, TwoFactorSecret,
 };
 
 /// How long to wait for a TCP connection before calling the daemon unreachable.
@@ -96,6 +96,14 @@ pub enum ApiRequest {
         mobile_phone: String,
         code: Secret,
     },
+    /// A fresh authenticator secret (with the API key).
+    GetTwoFactorSecret,
+    /// Enable an authenticator app holding `secret_base32`, proven by a current `code`.
+    EnableAuthenticator {
+        user_id: String,
+        secret_base32: Secret,
+        code: Secret,
+    },
 }
 
 /// The successful answer to an [`ApiRequest`], variant for variant.
@@ -115,6 +123,7 @@ pub enum ApiResponse {
     EnrolmentCodeSent,
     /// The recovery codes, present only when this was the user's first method.
     TwoFactorEnabled(Vec<Secret>),
+    TwoFactorSecret(TwoFactorSecret),
 }
 
 /// Whether a call carries the API key.
@@ -251,6 +260,18 @@ impl ApiClient {
                 code,
             } => self
                 .enable_sms_two_factor(&user_id, &mobile_phone, &code)
+                .await
+                .map(ApiResponse::TwoFactorEnabled),
+            ApiRequest::GetTwoFactorSecret => self
+                .two_factor_secret()
+                .await
+                .map(ApiResponse::TwoFactorSecret),
+            ApiRequest::EnableAuthenticator {
+                user_id,
+                secret_base32,
+                code,
+            } => self
+                .enable_authenticator(&user_id, &secret_base32, &code)
                 .await
                 .map(ApiResponse::TwoFactorEnabled),
         }
@@ -485,9 +506,44 @@ impl ApiClient {
             mobile_phone: mobile_phone.to_owned(),
             code: code.clone(),
         };
+        self.enable_two_factor(user_id, &body).await
+    }
+
+    /// `GET /api/two-factor/secret` (key): a fresh secret for an authenticator app.
+    pub async fn two_factor_secret(&self) -> Result<TwoFactorSecret, ClientError> {
+        let answer = self
+            .call::<()>(Method::GET, "/api/two-factor/secret", Auth::ApiKey, None)
+            .await?;
+        expect_json(answer)
+    }
+
+    /// `POST /api/user/two-factor/{userId}` (key) with `method: "authenticator"`: confirm a code
+    /// from the app holding `secret_base32` and enable it. Returns the recovery codes when this is
+    /// the first method, else an empty list; a wrong code is [`ClientError::InvalidCode`].
+    pub async fn enable_authenticator(
+        &self,
+        user_id: &str,
+        secret_base32: &Secret,
+        code: &Secret,
+    ) -> Result<Vec<Secret>, ClientError> {
+        let body = EnableAuthenticatorRequest {
+            method: "authenticator".to_owned(),
+            secret_base32_encoded: secret_base32.clone(),
+            code: code.clone(),
+        };
+        self.enable_two_factor(user_id, &body).await
+    }
+
+    /// `POST /api/user/two-factor/{userId}`: 200 with `{"recoveryCodes":[…]}` for a first method,
+    /// 200 empty for another.
+    async fn enable_two_factor<B: Serialize>(
+        &self,
+        user_id: &str,
+        body: &B,
+    ) -> Result<Vec<Secret>, ClientError> {
         let path = format!("/api/user/two-factor/{}", encode_segment(user_id));
         let answer = self
-            .call(Method::POST, &path, Auth::ApiKey, Some(&body))
+            .call(Method::POST, &path, Auth::ApiKey, Some(body))
             .await?;
         let answer = expect_success(answer)?;
         if answer.body.iter().all(u8::is_ascii_whitespace) {
@@ -631,8 +687,8 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Percent-encodes one path segment (ids are URL-safe in practice; this keeps a stray `/` or `?`
-/// from changing the route).
-fn encode_segment(segment: &str) -> String {
+/// from changing the route): everything but RFC 3986's unreserved characters.
+pub fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for byte in segment.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {

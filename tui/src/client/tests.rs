@@ -535,6 +535,65 @@ async fn enrolment_calls_send_their_bodies_and_read_recovery_codes() -> TestResu
 }
 
 #[tokio::test]
+async fn authenticator_calls_fetch_a_secret_and_enable_it_with_a_code() -> TestResult {
+    let secret = json!({"secret":"8MJJfCY4ERBtotvenSc3","secretBase32Encoded":"HBGUUSTGINMTIRKSIJ2G65DWMVXFGYZT"});
+    let (result, request) = check(Some(KEY), Canned::json(200, secret), async |c| {
+        c.two_factor_secret().await
+    })
+    .await?;
+    assert_eq!(request.method, "GET");
+    assert_eq!(request.path, "/api/two-factor/secret");
+    assert_eq!(request.header("authorization"), Some(KEY));
+    let secret = result?;
+    assert_eq!(secret.secret, Secret::new("8MJJfCY4ERBtotvenSc3"));
+    assert_eq!(
+        secret.secret_base32_encoded,
+        Secret::new("HBGUUSTGINMTIRKSIJ2G65DWMVXFGYZT")
+    );
+    assert!(!format!("{secret:?}").contains("HBGU"), "redacted in Debug");
+
+    let b32 = Secret::new("HBGUUSTGINMTIRKSIJ2G65DWMVXFGYZT");
+    let codes = json!({"recoveryCodes":["QJD73-L6GR5","AAAAA-BBBBB"]});
+    let (result, request) = check(Some(KEY), Canned::json(200, codes), async |c| {
+        c.enable_authenticator("U1", &b32, &Secret::new("123456"))
+            .await
+    })
+    .await?;
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path, "/api/user/two-factor/U1");
+    assert_eq!(request.header("authorization"), Some(KEY));
+    assert_eq!(
+        request.json(),
+        json!({"method":"authenticator","secretBase32Encoded":"HBGUUSTGINMTIRKSIJ2G65DWMVXFGYZT","code":"123456"})
+    );
+    assert_eq!(result.map(|c| c.len()), Ok(2));
+
+    let (result, _) = check(Some(KEY), Canned::empty(200), async |c| {
+        c.enable_authenticator("U1", &b32, &Secret::new("123456"))
+            .await
+    })
+    .await?;
+    assert_eq!(result, Ok(Vec::new()), "not the first method: no codes");
+    let (result, _) = check(Some(KEY), Canned::empty(421), async |c| {
+        c.enable_authenticator("U1", &b32, &Secret::new("000000"))
+            .await
+    })
+    .await?;
+    assert_eq!(result, Err(ClientError::InvalidCode));
+    let invalid = json!({"fieldErrors":{"secretBase32Encoded":[{"code":"[invalid]secretBase32Encoded","message":"secretBase32Encoded is not Base32"}]}});
+    let (result, _) = check(Some(KEY), Canned::json(400, invalid), async |c| {
+        c.enable_authenticator("U1", &Secret::new("!"), &Secret::new("123456"))
+            .await
+    })
+    .await?;
+    assert!(
+        matches!(&result, Err(ClientError::Rejected { status: 400, errors }) if errors.field_errors.contains_key("secretBase32Encoded")),
+        "{result:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn registration_posts_user_and_registration() -> TestResult {
     let body = super::wire::RegistrationRequest {
         user: super::wire::NewUser {

@@ -349,6 +349,8 @@ pub struct TenantList {
 pub struct Tenant {
     pub id: String,
     pub name: Option<String>,
+    /// Names the service in authenticator apps (and in the tenant's tokens and SMS texts).
+    pub issuer: Option<String>,
     pub multi_factor_configuration: Option<MultiFactorConfiguration>,
 }
 
@@ -440,6 +442,26 @@ pub struct EnrolmentSendRequest {
 pub struct EnableTwoFactorRequest {
     pub method: String,
     pub mobile_phone: String,
+    pub code: Secret,
+}
+
+/// `GET /api/two-factor/secret`: a fresh authenticator secret in FusionAuth's two forms. The HMAC
+/// key is the ASCII of `secret`; `secret_base32_encoded` is that key in Base32, the form
+/// authenticator apps take and the client sends back to enable the method.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TwoFactorSecret {
+    pub secret: Secret,
+    pub secret_base32_encoded: Secret,
+}
+
+/// `POST /api/user/two-factor/{userId}` body for an authenticator app: the secret it was given
+/// and a current code from it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EnableAuthenticatorRequest {
+    pub method: String,
+    pub secret_base32_encoded: Secret,
     pub code: Secret,
 }
 

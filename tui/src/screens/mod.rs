@@ -33,6 +33,8 @@ pub use twilio_setup::TwilioSetupScreen;
 pub use two_factor::TwoFactorScreen;
 
 /// The screen on display.
+// One lives in `App` and a few on its back stack: boxing the larger ones would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
     Login(LoginScreen),
@@ -87,6 +89,12 @@ pub trait ScreenState {
     fn set_message(&mut self, message: Option<Message>);
     /// Draws the screen into `area`. Must not block.
     fn render(&self, frame: &mut Frame, area: Rect, view: &View<'_>);
+    /// Draws the screen over the whole terminal (`area`), without the title, frame or key bar,
+    /// and returns true; or returns false (the default) to be drawn as usual. The enrolment
+    /// screen's full-screen QR code uses it.
+    fn render_fullscreen(&self, _frame: &mut Frame, _area: Rect, _view: &View<'_>) -> bool {
+        false
+    }
 }
 
 /// What a screen may ask of App while handling an event.
@@ -156,6 +164,9 @@ pub enum Nav {
         at: Millis,
     },
     SignedIn(Session),
+    /// A signed-in user adds a two-factor method: the enrolment screen, from its choice of method,
+    /// returning here with Esc or when done.
+    AddMethod(User),
     /// Return to the screen F2/F3 was pressed on, optionally pre-filling its login id.
     Back {
         login_id: Option<String>,

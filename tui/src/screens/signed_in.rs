@@ -1,6 +1,8 @@
 //! The Signed-in screen: "Signed in", who (name, email), and the access token's claims decoded
 //! client-side (`sub`, `amr`, `exp` as a countdown). `r` refreshes the token
-//! (`POST /api/jwt/refresh`); `l` or Esc logs out (`POST /api/logout`) and returns to Login.
+//! (`POST /api/jwt/refresh`); `a` adds a two-factor method (SMS or an authenticator app) on the
+//! enrolment screen, which needs the API key; `l` or Esc logs out (`POST /api/logout`) and
+//! returns to Login.
 //!
 //! The raw token is never shown, only a 10-character prefix; the refresh token not at all. The
 //! claims are read, not verified: they are for display only.
@@ -86,6 +88,27 @@ impl SignedInScreen {
         }
     }
 
+    /// `a`: the enrolment screen for this user, from its choice of method.
+    fn add_method(&mut self, ctx: &mut Ctx<'_>) {
+        if !ctx.config.has_api_key {
+            self.message = Some(Message::error(
+                "adding a two-factor method needs an API key: start twofold with --api-key or TWOFOLD_API_KEY",
+            ));
+            return;
+        }
+        match self.session.user.clone().filter(|user| !user.id.is_empty()) {
+            Some(user) => {
+                self.message = None;
+                ctx.go(Nav::AddMethod(user));
+            }
+            None => {
+                self.message = Some(Message::error(
+                    "the server did not say who signed in, so no method can be added",
+                ));
+            }
+        }
+    }
+
     fn login_id(&self) -> Option<String> {
         let user = self.session.user.as_ref()?;
         user.email.clone().or_else(|| user.username.clone())
@@ -103,6 +126,7 @@ impl ScreenState for SignedInScreen {
         }
         vec![
             KeyHint::new("r", "refresh token"),
+            KeyHint::new("a", "add 2FA"),
             KeyHint::new("l/Esc", "log out"),
         ]
     }
@@ -124,6 +148,7 @@ impl ScreenState for SignedInScreen {
         }
         match key.code {
             KeyCode::Char('r' | 'R') => self.refresh(ctx),
+            KeyCode::Char('a' | 'A') => self.add_method(ctx),
             KeyCode::Char('l' | 'L') | KeyCode::Esc => self.logout(ctx),
             _ => {}
         }

@@ -1,6 +1,7 @@
 //! The Two-factor code screen, shown after a 242: where the code went (the masked number), a
 //! countdown until it and the whole attempt expire, resend with its 30 s cooldown, the method
-//! choice when there is more than one, a recovery-code toggle (same field, other label), and a
+//! choice when there is more than one (an authenticator app beside SMS: when the app was used
+//! last the server sends no SMS, and ^R sends one instead), a recovery-code toggle (same field, other label), and a
 //! "trust this device" toggle whose `twoFactorTrustId` is kept for the next login.
 //!
 //! Wrong codes (421) are counted locally from `codeAttemptsRemaining` (default 5) and the screen
@@ -146,6 +147,23 @@ impl TwoFactorScreen {
         self.pending.is_some()
     }
 
+    /// The SMS method to fall back on while an authenticator is selected.
+    fn sms_instead(&self) -> Option<usize> {
+        if !self.selected_method()?.is_authenticator() {
+            return None;
+        }
+        self.methods.iter().position(|m| m.method.method == "sms")
+    }
+
+    /// The method the server treats as the default (and sends to), when it is not `index`.
+    fn other_last_used(&self, index: usize) -> Option<&MethodState> {
+        self.methods
+            .iter()
+            .enumerate()
+            .find(|(i, m)| *i != index && m.method.last_used == Some(true))
+            .map(|(_, m)| m)
+    }
+
     fn relabel(&mut self) {
         let (label, placeholder) = if self.recovery {
             ("Recovery code", "(like QJD73-L6GR5)")
@@ -185,6 +203,14 @@ impl TwoFactorScreen {
     }
 
     fn resend(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.recovery
+            && let Some(sms) = self.sms_instead()
+        {
+            // "Send an SMS instead": switch to the phone, then send as for it.
+            self.selected = sms;
+            self.code.clear();
+            self.relabel();
+        }
         let index = self.selected;
         let Some(method) = self.methods.get(index) else {
             self.message = Some(Message::error(
@@ -385,10 +411,22 @@ impl TwoFactorScreen {
                 method.target(),
                 not_sent_reason(method.code_sent_reason.as_deref())
             ),
-            None => format!(
-                "Code by {}. If none arrives, press ^R to send one.",
-                method.target()
-            ),
+            None => match self.other_last_used(self.selected) {
+                Some(last) if last.is_authenticator() => format!(
+                    "No code was sent by {} for this sign-in (you last used your authenticator \
+                     app): press ^R to send one.",
+                    method.target()
+                ),
+                Some(_) => format!(
+                    "No code was sent by {} for this sign-in (you last used another method): \
+                     press ^R to send one.",
+                    method.target()
+                ),
+                None => format!(
+                    "Code by {}. If none arrives, press ^R to send one.",
+                    method.target()
+                ),
+            },
         }
     }
 
@@ -422,14 +460,15 @@ impl TwoFactorScreen {
     }
 
     fn resend_line(&self, now: Millis) -> Option<String> {
-        let method = self.selected_method()?;
-        if method.is_authenticator() {
-            return None;
-        }
-        let what = if method.code_sent == Some(true) {
-            "Resend (^R)"
+        let mut method = self.selected_method()?;
+        let what = if method.is_authenticator() {
+            // No phone app at hand: offer the SMS method instead.
+            method = self.methods.get(self.sms_instead()?)?;
+            format!("Send an {} instead (^R)", method.target())
+        } else if method.code_sent == Some(true) {
+            "Resend (^R)".to_owned()
         } else {
-            "Send a code (^R)"
+            "Send a code (^R)".to_owned()
         };
         Some(match method.resend_at {
             Some(at) if !now.reached(at) => {
@@ -477,6 +516,8 @@ impl ScreenState for TwoFactorScreen {
                 "send code"
             };
             hints.push(KeyHint::new("^R", what));
+        } else if !self.recovery && self.sms_instead().is_some() {
+            hints.push(KeyHint::new("^R", "SMS instead"));
         }
         hints.push(KeyHint::new(
             "^T",
@@ -616,6 +657,12 @@ impl ScreenState for TwoFactorScreen {
                 let note = match method.code_sent {
                     Some(true) if !method.is_authenticator() => " (code sent)",
                     Some(false) => " (not sent)",
+                    _ if method.is_authenticator() && method.method.last_used == Some(true) => {
+                        " (used last)"
+                    }
+                    None if !method.is_authenticator() && self.other_last_used(i).is_some() => {
+                        " (nothing sent)"
+                    }
                     _ => "",
                 };
                 let target = method.target();

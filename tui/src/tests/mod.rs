@@ -4,6 +4,7 @@
 //! with `Event::Tick`.
 
 mod app;
+mod authenticator;
 mod login;
 mod register;
 mod render;

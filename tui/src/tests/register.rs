@@ -23,8 +23,8 @@ fn bob() -> User {
     }
 }
 
-/// F3 and the account step done; returns the app on the phone step.
-fn at_phone_step() -> Result<App, String> {
+/// F3 and the account step done; returns the app on the method step (SMS chosen).
+fn at_method_step() -> Result<App, String> {
     let mut app = app();
     assert_eq!(press(&mut app, KeyCode::F(3)), vec![]);
     let (id, _) = single_call(&type_keys(&mut app, "bob@example.com\tlong enough\tBob\n"))?;
@@ -35,7 +35,7 @@ fn at_phone_step() -> Result<App, String> {
             user: bob(),
         })),
     );
-    assert_eq!(screen(&app)?.step, Step::Phone);
+    assert_eq!(screen(&app)?.step, Step::Method);
     Ok(app)
 }
 
@@ -113,7 +113,7 @@ fn a_duplicate_email_is_explained_under_the_field() -> TestResult {
 
 #[test]
 fn phone_code_and_recovery_codes_finish_back_at_login() -> TestResult {
-    let mut app = at_phone_step()?;
+    let mut app = at_method_step()?;
     assert_eq!(type_keys(&mut app, "5551234\n"), vec![], "not E.164");
     assert!(screen(&app)?.phone.error().is_some());
     press(&mut app, KeyCode::Home);
@@ -173,7 +173,7 @@ fn phone_code_and_recovery_codes_finish_back_at_login() -> TestResult {
 
 #[test]
 fn a_bad_phone_number_from_the_server_is_shown_under_the_field() -> TestResult {
-    let mut app = at_phone_step()?;
+    let mut app = at_method_step()?;
     let (id, _) = single_call(&type_keys(&mut app, "+999123\n"))?;
     let errors = serde_json::from_value(serde_json::json!({
         "fieldErrors": {"mobilePhone": [{"code": "[notAllowed]mobilePhone", "message": "This country is not allowed"}]}
@@ -187,14 +187,14 @@ fn a_bad_phone_number_from_the_server_is_shown_under_the_field() -> TestResult {
         }),
     );
     let register = screen(&app)?;
-    assert_eq!(register.step, Step::Phone);
+    assert_eq!(register.step, Step::Method);
     assert_eq!(register.phone.error(), Some("This country is not allowed"));
     Ok(())
 }
 
 #[test]
 fn resending_the_enrolment_code_respects_the_cooldown() -> TestResult {
-    let mut app = at_phone_step()?;
+    let mut app = at_method_step()?;
     let (id, _) = single_call(&type_keys(&mut app, "+15551234567\n"))?;
     reply(&mut app, id, Ok(ApiResponse::EnrolmentCodeSent));
     assert_eq!(app.update(ctrl('r')), vec![]);
@@ -219,8 +219,8 @@ fn resending_the_enrolment_code_respects_the_cooldown() -> TestResult {
 }
 
 #[test]
-fn esc_on_the_phone_step_leaves_without_two_factor() -> TestResult {
-    let mut app = at_phone_step()?;
+fn esc_on_the_method_step_leaves_without_two_factor() -> TestResult {
+    let mut app = at_method_step()?;
     press(&mut app, KeyCode::Esc);
     assert!(matches!(app.screen(), Screen::Login(_)));
     assert_eq!(

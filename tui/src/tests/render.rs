@@ -11,7 +11,7 @@ use crate::screens::twilio_setup::{FIELD_AUTH_TOKEN, FIELD_TEST_PHONE};
 use crate::testing::{ctrl, press};
 
 /// Draws `app` at `width`×`height` and compares it with `src/snapshots/<name>.snap`.
-fn check(name: &str, app: &App, width: u16, height: u16) -> TestResult {
+pub(super) fn check(name: &str, app: &App, width: u16, height: u16) -> TestResult {
     let backend = draw(app, width, height)?;
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("../snapshots");

@@ -281,13 +281,16 @@ fn with_several_methods_the_user_picks_one() -> TestResult {
     press(&mut app, KeyCode::Down);
     assert_eq!(screen(&app)?.selected, 1);
     assert_eq!(screen(&app)?.code.label(), "App code");
-    assert_eq!(app.update(ctrl('r')), vec![], "nothing to send for an app");
+    // ^R on the app means "send an SMS instead": back to SMS, whose code went out moments ago.
+    assert_eq!(app.update(ctrl('r')), vec![], "inside the SMS cooldown");
+    assert_eq!(screen(&app)?.selected, 0);
+    assert_eq!(screen(&app)?.code.label(), "SMS code");
     assert_eq!(
         message_text(&app).as_deref(),
-        Some("authenticator codes come from your app; there is nothing to send")
+        Some("a code was sent moments ago; to send another, retry in 30 s")
     );
     press(&mut app, KeyCode::Up);
-    assert_eq!(screen(&app)?.selected, 0);
+    assert_eq!(screen(&app)?.selected, 1);
     Ok(())
 }
 
@@ -297,11 +300,16 @@ fn an_authenticator_only_challenge_just_asks_for_the_app_code() -> TestResult {
         {"id": "2KSZ", "method": "authenticator",
          "authenticator": {"algorithm": "HmacSHA1", "codeLength": 6, "timeStep": 30}}
     ]));
-    let app = at_two_factor(challenge)?;
+    let mut app = at_two_factor(challenge)?;
     let text = screen_text(&app, 80, 24)?;
     assert!(text.contains("Open your authenticator app and type its current 6-digit code."));
     assert!(!text.contains("Resend"), "{text}");
     assert!(!text.contains("^R"), "{text}");
+    assert_eq!(app.update(ctrl('r')), vec![], "nothing to send for an app");
+    assert_eq!(
+        message_text(&app).as_deref(),
+        Some("authenticator codes come from your app; there is nothing to send")
+    );
     Ok(())
 }
 
