@@ -14,6 +14,7 @@ mod process;
 mod providers;
 mod python_client;
 mod tokens;
+mod tui_authenticator;
 mod tui_flow;
 mod two_factor;
 mod users;
