@@ -462,6 +462,9 @@ impl TwoFactorScreen {
     fn resend_line(&self, now: Millis) -> Option<String> {
         let mut method = self.selected_method()?;
         let what = if method.is_authenticator() {
+            if self.recovery {
+                return None;
+            }
             // No phone app at hand: offer the SMS method instead.
             method = self.methods.get(self.sms_instead()?)?;
             format!("Send an {} instead (^R)", method.target())

@@ -564,6 +564,10 @@ fn with_the_app_used_last_no_sms_is_claimed_and_one_can_be_sent_instead() -> Tes
         "{text}"
     );
     press(&mut app, KeyCode::Down);
+    // With a recovery code instead, there is no SMS to offer.
+    app.update(ctrl('o'));
+    assert!(!screen_text(&app, 80, 24)?.contains("instead (^R)"));
+    app.update(ctrl('o'));
 
     // ^R from the app: switch to SMS and send.
     let (id, request) = single_call(&app.update(ctrl('r')))?;
