@@ -268,28 +268,35 @@ async fn unknown_user_and_wrong_password_take_the_same_time() {
             .login("nobody@example.com", "x password", Some(&app))
             .await;
     }
-    let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
-    for round in 0..80 {
-        // Alternate the order so neither case always runs on a warmer machine.
-        let (login_id, samples) = if (round % 2 == 0) == (round % 4 < 2) {
-            ("nobody@example.com", &mut unknown)
-        } else {
-            ("timed@example.com", &mut wrong)
-        };
-        let t = Instant::now();
-        daemon
-            .login(login_id, "bad password", Some(&app))
-            .await
-            .assert_empty(404);
-        samples.push(t.elapsed());
+    // Other tests share the two cores, so one measurement can be skewed by a neighbour's
+    // burst. A real difference (a skipped hash, an early return) shows in every attempt; noise
+    // does not, so up to three attempts are made and one within ±15 % passes.
+    let mut attempts = Vec::new();
+    for _ in 0..3 {
+        let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
+        for round in 0..80 {
+            // Alternate the order (ABBA) so neither case always runs on a warmer machine.
+            let (login_id, samples) = if (round % 2 == 0) == (round % 4 < 2) {
+                ("nobody@example.com", &mut unknown)
+            } else {
+                ("timed@example.com", &mut wrong)
+            };
+            let t = Instant::now();
+            daemon
+                .login(login_id, "bad password", Some(&app))
+                .await
+                .assert_empty(404);
+            samples.push(t.elapsed());
+        }
+        let (u, w) = (median(unknown), median(wrong));
+        let ratio = u.as_secs_f64() / w.as_secs_f64();
+        println!("median unknown {u:?}, wrong password {w:?}, ratio {ratio:.3}");
+        if (0.85..=1.15).contains(&ratio) {
+            return;
+        }
+        attempts.push(ratio);
     }
-    let (u, w) = (median(unknown), median(wrong));
-    let ratio = u.as_secs_f64() / w.as_secs_f64();
-    println!("median unknown {u:?}, wrong password {w:?}, ratio {ratio:.3}");
-    assert!(
-        (0.85..=1.15).contains(&ratio),
-        "unknown {u:?} vs wrong {w:?}"
-    );
+    panic!("unknown user and wrong password differ in every attempt: ratios {attempts:?}");
 }
 
 #[tokio::test]

@@ -21,19 +21,11 @@ struct Running {
     url: String,
 }
 
-/// Starts the binary on a free port and waits (bounded) for its "ready" log line.
+/// Starts the binary on port 0 and waits (bounded) for its "ready" log line, which names
+/// the address it bound.
 fn start(dir: &Path) -> Running {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
     let mut child = Command::new(env!("CARGO_BIN_EXE_twofoldd"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--log-format",
-            "json",
-        ])
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
         .arg("--data-dir")
         .arg(dir.join("data"))
         .arg("--kickstart")
@@ -49,22 +41,25 @@ fn start(dir: &Path) -> Running {
     let stderr = child.stderr.take().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut lines = BufReader::new(stderr).lines();
-    loop {
+    let listen = loop {
         assert!(Instant::now() < deadline, "the daemon did not become ready");
         match lines.next() {
-            Some(Ok(line)) if line.contains("twofoldd is ready") => break,
+            Some(Ok(line)) if line.contains("twofoldd is ready") => {
+                let event: Value = serde_json::from_str(&line).unwrap();
+                break event["listen"].as_str().unwrap().to_owned();
+            }
             Some(Ok(_)) => {}
             _ => panic!(
                 "the daemon exited before it was ready: {:?}",
                 child.try_wait()
             ),
         }
-    }
+    };
     // Keep draining stderr so the daemon never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines.by_ref() {});
     Running {
         child,
-        url: format!("http://127.0.0.1:{port}"),
+        url: format!("http://{listen}"),
     }
 }
 
