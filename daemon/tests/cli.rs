@@ -693,3 +693,23 @@ async fn socket_activation_serves_on_the_inherited_listener() {
     let _ = child.wait();
     assert_eq!(answered, 200);
 }
+
+#[test]
+fn the_systemd_watchdog_is_pinged_when_enabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, _) = init(dir.path());
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket.set_read_timeout(Some(STARTUP)).unwrap();
+    let served = Served::start(
+        &config,
+        &[
+            ("NOTIFY_SOCKET", socket_path.to_str().unwrap()),
+            ("WATCHDOG_USEC", "400000"),
+        ],
+    );
+    notification_with(&socket, "READY=1");
+    notification_with(&socket, "WATCHDOG=1");
+    notification_with(&socket, "WATCHDOG=1");
+    served.stop();
+}

@@ -134,11 +134,9 @@ pub async fn run(args: ServeArgs, inherited: Option<std::net::TcpListener>) -> a
     println!("twofoldd: listening on {}", daemon.local_addr());
     let watchdog = super::systemd::spawn_watchdog(std::sync::Arc::clone(daemon.app()));
     super::systemd::ready(&daemon.local_addr().to_string());
-    loop {
-        match signals.next().await {
-            Signal::Reload => reload(&sources, &log, &daemon),
-            Signal::Stop => break,
-        }
+    // SIGHUP reloads and keeps serving; SIGTERM or SIGINT ends the loop.
+    while let Signal::Reload = signals.next().await {
+        reload(&sources, &log, &daemon);
     }
     super::systemd::stopping();
     tracing::info!("stopping: finishing in-flight requests");
