@@ -10,7 +10,7 @@ use anyhow::Context;
 use crate::store::Store;
 use crate::store::redb::RedbStore;
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args)]
 pub struct BackupArgs {
     /// The daemon's base URL, e.g. http://127.0.0.1:9011.
     #[arg(long)]
@@ -25,6 +25,17 @@ pub struct BackupArgs {
     /// Where to write the backup (must not exist).
     #[arg(long)]
     out: PathBuf,
+}
+
+impl std::fmt::Debug for BackupArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackupArgs")
+            .field("url", &self.url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "********"))
+            .field("api_key_file", &self.api_key_file)
+            .field("out", &self.out)
+            .finish()
+    }
 }
 
 fn api_key(args: &BackupArgs) -> anyhow::Result<String> {

@@ -101,7 +101,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<()> {
         kickstart.display()
     );
     println!(
-        "data will go to {} (create on first start)",
+        "data will go to {} (created on the first start)",
         args.dir.join("data").display()
     );
     println!("start with: twofoldd serve --config {}", config.display());

@@ -24,6 +24,23 @@ pub struct RestoreArgs {
     master_key_file: Option<PathBuf>,
 }
 
+/// The restored file belongs to whoever owns the data directory (the service's user, when
+/// an operator restores as root).
+fn give_to_owner_of_dir(file: &std::path::Path, dir: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = std::fs::metadata(dir)
+            && let Err(e) = std::os::unix::fs::chown(file, Some(meta.uid()), Some(meta.gid()))
+        {
+            eprintln!(
+                "twofoldd: warning: cannot give {} to the data directory's owner: {e}",
+                file.display()
+            );
+        }
+    }
+}
+
 pub async fn run(args: &RestoreArgs) -> anyhow::Result<()> {
     let key_path = args
         .master_key_file
@@ -47,6 +64,16 @@ pub async fn run(args: &RestoreArgs) -> anyhow::Result<()> {
             )
         })?);
     }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(&args.data_dir)
+        .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
     let staged = args.data_dir.join(format!("{FILE_NAME}.restoring"));
     let _ = std::fs::remove_file(&staged);
     std::fs::copy(&args.input, &staged).with_context(|| {
@@ -56,6 +83,7 @@ pub async fn run(args: &RestoreArgs) -> anyhow::Result<()> {
             staged.display()
         )
     })?;
+    give_to_owner_of_dir(&staged, &args.data_dir);
     let checked = super::backup::verify(&staged).await;
     let (expected, users) = match checked {
         Ok(found) => found,
