@@ -465,9 +465,13 @@ async fn metrics_parse_as_prometheus_text_and_count_logins_by_status() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sighup_reloads_cors_without_dropping_the_daemon() {
+async fn sighup_reloads_log_level_cors_and_rate_limits_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let (config, _) = init(dir.path());
+    let quiet = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("level = \"info\"", "level = \"warn\"");
+    std::fs::write(&config, &quiet).unwrap();
     let served = Served::start(&config, &[]);
     let http = client();
     let origin = "https://app.example.com";
@@ -482,17 +486,50 @@ async fn sighup_reloads_cors_without_dropping_the_daemon() {
             .map(|v| v.to_str().unwrap().to_owned())
     };
     assert_eq!(allowed().await, None);
-    let text = std::fs::read_to_string(&config).unwrap().replace(
-        "[server]\n",
-        &format!("[server]\ncors_allowed_origins = [\"{origin}\"]\n"),
+    for _ in 0..2 {
+        assert_eq!(
+            login(&http, &served.url, "x@example.com", "wrong password").await,
+            404
+        );
+    }
+    assert!(
+        !served.log().contains("twofold::access"),
+        "{}",
+        served.log()
     );
-    std::fs::write(&config, text).unwrap();
+
+    let reloaded = quiet
+        .replace("level = \"warn\"", "level = \"info\"")
+        .replace(
+            "[server]\n",
+            &format!("[server]\ncors_allowed_origins = [\"{origin}\"]\n"),
+        )
+        + "\n[rate_limits]\nlogin = [{ requests = 1, seconds = 3600 }]\n";
+    std::fs::write(&config, reloaded).unwrap();
     served.signal(nix::sys::signal::Signal::SIGHUP);
     let deadline = Instant::now() + Duration::from_secs(20);
     while allowed().await.as_deref() != Some(origin) {
         assert!(
             Instant::now() < deadline,
             "CORS not reloaded:\n{}",
+            served.log()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The new login limit: counts start over, one per hour.
+    assert_eq!(
+        login(&http, &served.url, "x@example.com", "wrong password").await,
+        404
+    );
+    assert_eq!(
+        login(&http, &served.url, "x@example.com", "wrong password").await,
+        429
+    );
+    // The access log is on now (the writer may lag the response a little).
+    while !served.log().contains("twofold::access") {
+        assert!(
+            Instant::now() < deadline,
+            "log level not reloaded:\n{}",
             served.log()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
