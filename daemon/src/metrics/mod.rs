@@ -7,20 +7,21 @@
 //! latency by the [`MeasuredStore`] wrapper, and the hashing pool's figures read at scrape
 //! time. This module does not serve HTTP (see `api::metrics`).
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod pool;
+mod store;
 
-use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
-use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
 
 use crate::crypto::password::HashPool;
-use crate::store::{BoxFuture, ReadJob, Store, StoreError, StoreHealth, WriteJob};
+pub use store::MeasuredStore;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteStatus {
@@ -194,7 +195,7 @@ impl Metrics {
     /// Exposes the hashing pool's live figures (read on every scrape).
     pub fn watch_pool(&mut self, pool: HashPool) {
         self.registry
-            .register_collector(Box::new(PoolCollector { pool }));
+            .register_collector(Box::new(pool::PoolCollector { pool }));
     }
 
     /// Counts one answered request. `route` is the router's pattern (never raw ids).
@@ -274,91 +275,6 @@ impl Metrics {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
         Ok(out)
-    }
-}
-
-/// The hashing pool's queue depth, wait time, completions and refusals, read on each scrape.
-#[derive(Debug)]
-struct PoolCollector {
-    pool: HashPool,
-}
-
-impl Collector for PoolCollector {
-    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        use std::sync::atomic::Ordering::Relaxed;
-        let stats = self.pool.stats();
-        let to_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
-        let depth = ConstGauge::new(i64::try_from(stats.waiting.load(Relaxed)).unwrap_or(0));
-        depth.encode(encoder.encode_descriptor(
-            "hash_pool_queue_depth",
-            "Password hashes waiting for a worker",
-            None,
-            depth.metric_type(),
-        )?)?;
-        let waited = ConstCounter::new(stats.wait_micros.load(Relaxed) as f64 / 1_000_000.0);
-        waited.encode(encoder.encode_descriptor(
-            "hash_pool_wait_seconds",
-            "Total time password hashes waited for a worker (divide by completed for the mean)",
-            None,
-            waited.metric_type(),
-        )?)?;
-        let completed = ConstCounter::new(to_u64(stats.completed.load(Relaxed)));
-        completed.encode(encoder.encode_descriptor(
-            "hash_pool_completed",
-            "Password hashes computed",
-            None,
-            completed.metric_type(),
-        )?)?;
-        let refused = ConstCounter::new(to_u64(stats.refused.load(Relaxed)));
-        refused.encode(encoder.encode_descriptor(
-            "hash_pool_refused",
-            "Password hashes refused because the queue was full (answered 503)",
-            None,
-            refused.metric_type(),
-        )?)?;
-        Ok(())
-    }
-}
-
-/// A store that times every write until it is durable; everything else passes through.
-pub struct MeasuredStore {
-    inner: Arc<dyn Store>,
-    commit: Histogram,
-}
-
-impl MeasuredStore {
-    pub fn wrap(inner: Arc<dyn Store>, metrics: &Metrics) -> Arc<dyn Store> {
-        Arc::new(Self {
-            inner,
-            commit: metrics.store_commit.clone(),
-        })
-    }
-}
-
-impl Store for MeasuredStore {
-    fn kind(&self) -> &'static str {
-        self.inner.kind()
-    }
-
-    fn read_job(&self, job: ReadJob) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.inner.read_job(job)
-    }
-
-    fn write_job(&self, job: WriteJob) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(async move {
-            let started = Instant::now();
-            let outcome = self.inner.write_job(job).await;
-            self.commit.observe(started.elapsed().as_secs_f64());
-            outcome
-        })
-    }
-
-    fn health(&self) -> BoxFuture<'_, StoreHealth> {
-        self.inner.health()
-    }
-
-    fn backup_to<'a>(&'a self, path: &'a std::path::Path) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.inner.backup_to(path)
     }
 }
 
