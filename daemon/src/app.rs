@@ -12,6 +12,7 @@ use crate::crypto::password::HashPool;
 use crate::domain::time::Timestamp;
 use crate::domain::user::PasswordRules;
 use crate::http::rate_limit::RateLimiter;
+use crate::metrics::{MeasuredStore, Metrics};
 use crate::service::sms::SmsGateway;
 use crate::store::Store;
 
@@ -23,6 +24,9 @@ pub struct App {
     pub passwords: HashPool,
     pub sms: SmsGateway,
     pub limiter: RateLimiter,
+    pub metrics: Metrics,
+    /// Browser origins allowed by CORS; replaced on a configuration reload (SIGHUP).
+    cors: RwLock<Arc<Vec<String>>>,
     /// Replaced as a whole when keys rotate.
     jwt: RwLock<Arc<JwtKeys>>,
 }
@@ -47,8 +51,14 @@ impl App {
         jwt: JwtKeys,
     ) -> Self {
         let limiter = RateLimiter::new(config.rate_limits.clone());
+        let mut metrics = Metrics::new();
+        metrics.watch_pool(passwords.clone());
+        let store = MeasuredStore::wrap(store, &metrics);
+        let cors = RwLock::new(Arc::new(config.server.cors_allowed_origins.clone()));
         Self {
             limiter,
+            metrics,
+            cors,
             config,
             store,
             clock,
@@ -75,6 +85,25 @@ impl App {
             Ok(mut slot) => *slot = Arc::new(keys),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(keys),
         }
+    }
+
+    /// The CORS origins in force (the configured ones, or those of the last reload).
+    pub fn cors_origins(&self) -> Arc<Vec<String>> {
+        match self.cors.read() {
+            Ok(origins) => Arc::clone(&origins),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Applies what can change while running (SIGHUP): CORS origins and rate limits. The
+    /// log level is the command line's business; everything else needs a restart.
+    pub fn reload(&self, config: &Config) {
+        let origins = Arc::new(config.server.cors_allowed_origins.clone());
+        match self.cors.write() {
+            Ok(mut slot) => *slot = origins,
+            Err(poisoned) => *poisoned.into_inner() = origins,
+        }
+        self.limiter.set_config(config.rate_limits.clone());
     }
 
     pub fn password_rules(&self) -> PasswordRules {

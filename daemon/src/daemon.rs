@@ -55,6 +55,7 @@ pub struct Daemon {
     stop: watch::Sender<bool>,
     server: JoinHandle<()>,
     maintenance: JoinHandle<()>,
+    metrics: Option<JoinHandle<()>>,
 }
 
 impl Daemon {
@@ -85,6 +86,16 @@ impl Daemon {
         if let Some(path) = kickstart {
             kickstart::apply_if_needed(&app, &path).await?;
         }
+        let metrics_listener = match app.config.server.metrics_listen {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| DaemonError::Listen { addr, source })?;
+                tracing::info!(listen = %addr, "serving /metrics without an API key");
+                Some(listener)
+            }
+            None => None,
+        };
         let (stop, stopped) = watch::channel(false);
         let mut server_stop = stopped.clone();
         let server = tokio::spawn(crate::server::serve(
@@ -94,6 +105,13 @@ impl Daemon {
                 let _ = server_stop.wait_for(|s| *s).await;
             },
         ));
+        let metrics = metrics_listener.map(|listener| {
+            tokio::spawn(crate::metrics_listener::serve(
+                listener,
+                Arc::clone(&app),
+                stopped.clone(),
+            ))
+        });
         let maintenance = tokio::spawn(maintain(Arc::clone(&app), stopped));
         tracing::info!(listen = %local_addr, store = app.store.kind(), "twofoldd is ready");
         Ok(Daemon {
@@ -102,6 +120,7 @@ impl Daemon {
             stop,
             server,
             maintenance,
+            metrics,
         })
     }
 
@@ -125,6 +144,9 @@ impl Daemon {
         let _ = self.server.await;
         self.maintenance.abort();
         let _ = self.maintenance.await;
+        if let Some(metrics) = self.metrics {
+            let _ = metrics.await;
+        }
         // Connection tasks drop their handles just after the drain; wait for them so the
         // store is closed when this returns.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);

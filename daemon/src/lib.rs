@@ -23,6 +23,8 @@ pub mod daemon;
 pub mod domain;
 pub mod http;
 pub mod kickstart;
+pub mod metrics;
+pub mod metrics_listener;
 pub mod server;
 pub mod service;
 pub mod store;

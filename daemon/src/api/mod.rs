@@ -7,6 +7,7 @@ pub mod application;
 pub mod jwt;
 pub mod login;
 pub mod messenger;
+pub mod metrics;
 pub mod registration;
 pub mod status;
 pub mod system;

@@ -1,4 +1,4 @@
-//! `/api/system/*`: the audit log.
+//! `/api/system/*`: the audit log and the online backup.
 
 use crate::app::App;
 use crate::domain::audit::AuditQuery;
@@ -56,4 +56,37 @@ pub async fn audit_log(app: &App, req: &Request) -> ApiResult {
         200,
         &serde_json::json!({ "auditLogs": out, "total": out.len() }),
     ))
+}
+
+/// `GET /api/system/backup`: a consistent copy of the store taken while the daemon serves
+/// (a redb file; the master key is not in it and must be backed up separately). The copy
+/// is written beside the data (same volume, never world-readable), sent, and removed.
+pub async fn backup(app: &App, req: &Request) -> ApiResult {
+    super::require_api_key(app, req).await?;
+    let path = app
+        .config
+        .store
+        .data_dir
+        .join(format!(".backup-{}.tmp", uuid::Uuid::new_v4().simple()));
+    let taken = app.store.backup_to(&path).await;
+    let read = match taken {
+        Ok(()) => tokio::fs::read(&path).await.map_err(|e| {
+            ApiError::Internal(format!("cannot read the backup {}: {e}", path.display()))
+        }),
+        Err(e) => Err(ApiError::from(e)),
+    };
+    let _ = tokio::fs::remove_file(&path).await;
+    let bytes = read?;
+    tracing::info!(bytes = bytes.len(), "backup taken");
+    let mut out = response::empty(200);
+    *out.body_mut() = http_body_util::Full::new(bytes::Bytes::from(bytes));
+    out.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/octet-stream"),
+    );
+    out.headers_mut().insert(
+        http::header::CONTENT_DISPOSITION,
+        http::HeaderValue::from_static("attachment; filename=\"twofold-backup.redb\""),
+    );
+    Ok(out)
 }

@@ -54,6 +54,8 @@ pub struct Config {
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    /// A separate address serving only `GET /metrics`, without an API key.
+    pub metrics_listen: Option<SocketAddr>,
     /// Request bodies above this get 413.
     pub max_body_bytes: usize,
     /// Time allowed for a client to send the request line and headers.
@@ -75,6 +77,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 9011)),
+            metrics_listen: None,
             max_body_bytes: 1024 * 1024,
             header_read_timeout_secs: 10,
             body_read_timeout_secs: 30,
@@ -474,3 +477,6 @@ fn set(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<(), Con
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod reference_doc;

@@ -38,6 +38,8 @@ pub enum ApiError {
     TooManyRequests(Duration),
     /// 502 with Errors JSON: an upstream provider failed.
     BadGateway(Violations),
+    /// 501, empty: this install cannot do it (e.g. an online backup of its store).
+    NotImplemented(String),
     /// 503 with `Retry-After`.
     Unavailable(Duration),
     /// 500, empty; the cause is logged, never sent.
@@ -89,6 +91,7 @@ impl From<StoreError> for ApiError {
                 ApiError::Internal(format!("schema mismatch {found} != {expected}"))
             }
             StoreError::Aborted => ApiError::Internal("a transaction was rolled back".to_owned()),
+            StoreError::Unsupported(what) => ApiError::NotImplemented(what),
         }
     }
 }
@@ -165,6 +168,7 @@ impl ApiError {
             ApiError::TooManyRequests(_) => 429,
             ApiError::Internal(_) => 500,
             ApiError::BadGateway(_) => 502,
+            ApiError::NotImplemented(_) => 501,
             ApiError::Unavailable(_) => 503,
         }
     }
@@ -199,6 +203,10 @@ impl ApiError {
             }
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");
+                response::empty(status)
+            }
+            ApiError::NotImplemented(what) => {
+                tracing::info!(%what, "not implemented by this install");
                 response::empty(status)
             }
             ApiError::Unauthorized

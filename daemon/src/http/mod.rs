@@ -8,6 +8,7 @@ pub mod error;
 pub mod rate_limit;
 pub mod request;
 pub mod response;
+pub mod route_pattern;
 pub mod router;
 
 use std::net::SocketAddr;
@@ -78,8 +79,7 @@ pub async fn handle(app: &App, req: hyper::Request<Incoming>, peer: SocketAddr) 
     let (parts, body) = req.into_parts();
     let id = request_id(&parts.headers);
     let path = parts.uri.path().to_owned();
-    let origin = cors::allowed_origin(&app.config.server.cors_allowed_origins, &parts.headers)
-        .map(str::to_owned);
+    let origin = cors::allowed_origin(&app.cors_origins(), &parts.headers).map(str::to_owned);
 
     let mut response = if parts.method == Method::OPTIONS {
         cors::preflight(origin.as_deref())
@@ -122,12 +122,19 @@ pub async fn handle(app: &App, req: hyper::Request<Incoming>, peer: SocketAddr) 
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
+    let took = started.elapsed();
+    app.metrics.observe_request(
+        &parts.method,
+        &route_pattern::pattern(&path),
+        response.status().as_u16(),
+        took,
+    );
     tracing::info!(
         target: "twofold::access",
         method = %parts.method,
         path = %loggable_path(&path),
         status = response.status().as_u16(),
-        latency_ms = format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+        latency_ms = format!("{:.2}", took.as_secs_f64() * 1000.0),
         request_id = %id,
         "request"
     );

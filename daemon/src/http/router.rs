@@ -13,6 +13,7 @@ pub async fn route(app: &App, req: &Request) -> ApiResult {
     let m = &req.method;
     match segments.as_slice() {
         [".well-known", "jwks.json"] => only(m, Method::GET, api::jwt::jwks(app)).await,
+        ["metrics"] => only(m, Method::GET, api::metrics::get(app, req)).await,
         ["api", rest @ ..] => api_route(app, req, m, rest).await,
         _ => Err(ApiError::NotFound),
     }
@@ -131,6 +132,8 @@ async fn api_route(app: &App, req: &Request, m: &Method, rest: &[&str]) -> ApiRe
 
         (M::GET, ["system", "audit-log", "search"]) => api::system::audit_log(app, req).await,
         (_, ["system", "audit-log", "search"]) => Err(ApiError::MethodNotAllowed),
+        (M::GET, ["system", "backup"]) => api::system::backup(app, req).await,
+        (_, ["system", "backup"]) => Err(ApiError::MethodNotAllowed),
 
         _ => Err(ApiError::NotFound),
     }

@@ -208,7 +208,9 @@ impl SmsGateway {
             });
         };
         let provider = self.provider(app, id).await?;
-        Ok(provider.send(sms).await)
+        let outcome = provider.send(sms).await;
+        app.metrics.observe_sms(provider.kind(), outcome.is_ok());
+        Ok(outcome)
     }
 }
 

@@ -123,6 +123,19 @@ fn global_key(now: Timestamp) -> &'static str {
     "sms:global"
 }
 
+/// The node-wide hourly SMS budget: `(sent in the last hour, budget)`, for metrics.
+pub fn hourly_budget(
+    tx: &dyn crate::store::ReadTxn,
+    now: Timestamp,
+) -> Result<(usize, u32), crate::store::StoreError> {
+    let budget = tx.tenant()?.map_or_else(
+        || SmsPolicy::default().max_per_hour_global,
+        |t| t.sms.max_per_hour_global,
+    );
+    let used = tx.send_log(global_key(now))?.count_within(WINDOW_HOUR, now);
+    Ok((used, budget))
+}
+
 /// Checks every limit for an SMS to `number` on behalf of `user` and, when it may go, records
 /// it. `Ok(Err(refusal))` leaves the logs as they were.
 pub fn reserve(

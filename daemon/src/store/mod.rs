@@ -57,6 +57,9 @@ pub enum StoreError {
     /// The job asked for a rollback; its own error travels beside this.
     #[error("the transaction was rolled back")]
     Aborted,
+    /// This backend cannot do what was asked (e.g. an online backup).
+    #[error("not supported by this store: {0}")]
+    Unsupported(String),
 }
 
 /// Returned by a job to roll its transaction back.
@@ -206,6 +209,18 @@ pub trait Store: Send + Sync + 'static {
     /// Runs `job` in a write transaction; `Ok` means committed and durable.
     fn write_job(&self, job: WriteJob) -> BoxFuture<'_, Result<(), StoreError>>;
     fn health(&self) -> BoxFuture<'_, StoreHealth>;
+    /// Writes a consistent copy of every record to a new file at `path` while the store
+    /// keeps serving (an online backup). Backends that cannot answer
+    /// [`StoreError::Unsupported`].
+    fn backup_to<'a>(&'a self, path: &'a std::path::Path) -> BoxFuture<'a, Result<(), StoreError>> {
+        let _ = path;
+        Box::pin(async move {
+            Err(StoreError::Unsupported(format!(
+                "online backup of the {} store",
+                self.kind()
+            )))
+        })
+    }
 }
 
 /// Carries a job's typed result out of the type-erased job.

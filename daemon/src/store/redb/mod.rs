@@ -11,6 +11,7 @@
 //! redb hit "no space left", which would leave the open database unusable until restart.
 //! Reads go on, and writes resume by themselves once space is back.
 
+mod backup;
 mod records;
 mod tables;
 
@@ -316,6 +317,16 @@ impl Store for RedbStore {
             ok,
             detail: (!ok).then(|| "cannot begin a read transaction".to_owned()),
         }))
+    }
+
+    fn backup_to<'a>(&'a self, path: &'a Path) -> BoxFuture<'a, Result<(), StoreError>> {
+        let db = Arc::clone(&self.db);
+        let path = path.to_owned();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || backup::snapshot(&db, &path))
+                .await
+                .map_err(|e| StoreError::Backend(format!("the backup task failed: {e}")))?
+        })
     }
 }
 
