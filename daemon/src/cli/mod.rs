@@ -2,6 +2,7 @@
 //! `anyhow` is used here and nowhere else in the crate: this is the outermost edge.
 
 mod logging;
+pub mod migrate;
 mod serve;
 
 use std::process::ExitCode;
@@ -23,11 +24,14 @@ struct Cli {
 enum Command {
     /// Run the daemon.
     Serve(serve::ServeArgs),
+    /// Copy a whole install between stores (redb data directory <-> PostgreSQL).
+    Migrate(migrate::MigrateArgs),
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(args).await,
+        Command::Migrate(args) => migrate::run(args).await,
     }
 }
 
