@@ -49,7 +49,8 @@ async fn two_nodes_on_one_database_lose_no_update_and_consume_once() {
     };
     let url = cluster.create_database().await;
     // Both open at once: the migration lock lets one create the schema, the other waits.
-    let (a, b) = tokio::join!(PgStore::open(&settings(&url)), PgStore::open(&settings(&url)));
+    let (first, second) = (settings(&url), settings(&url));
+    let (a, b) = tokio::join!(PgStore::open(&first), PgStore::open(&second));
     let a: Arc<dyn Store> = Arc::new(a.expect("first node opens"));
     let b: Arc<dyn Store> = Arc::new(b.expect("second node opens"));
     conformance::concurrent_nodes_stay_correct(a, b).await;

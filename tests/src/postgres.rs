@@ -227,10 +227,13 @@ impl PgCluster {
             .await
             .expect("connect to the test PostgreSQL");
         let driver = tokio::spawn(connection);
-        client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
-            .await
-            .expect("create a test database");
+        // One statement each: neither may run inside a transaction block.
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            client.batch_execute(&sql).await.expect("create a test database");
+        }
         drop(client);
         let _ = driver.await;
         self.url_of(&name)
