@@ -63,7 +63,9 @@ async fn verify_with_jwks(daemon: &TestDaemon, token: &str) -> Value {
     )
     .unwrap();
     let kid = jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
-    let jwk = jwks.find(&kid).expect("the signing key is published by this node");
+    let jwk = jwks
+        .find(&kid)
+        .expect("the signing key is published by this node");
     let mut validation = Validation::new(jsonwebtoken::Algorithm::ES256);
     validation.validate_aud = false;
     jsonwebtoken::decode::<Value>(token, &DecodingKey::from_jwk(jwk).unwrap(), &validation)
@@ -79,11 +81,20 @@ async fn a_user_created_on_one_node_logs_in_on_the_other_and_tokens_verify_every
     let pair = two_nodes(cluster).await;
     let user = pair
         .one
-        .create_user("shared@example.com", "one password for all", &pair.app, None)
+        .create_user(
+            "shared@example.com",
+            "one password for all",
+            &pair.app,
+            None,
+        )
         .await;
     let login = pair
         .two
-        .login("shared@example.com", "one password for all", Some(&pair.app))
+        .login(
+            "shared@example.com",
+            "one password for all",
+            Some(&pair.app),
+        )
         .await
         .expect(200);
     assert_eq!(login["user"]["id"], json!(user));
@@ -91,7 +102,11 @@ async fn a_user_created_on_one_node_logs_in_on_the_other_and_tokens_verify_every
     // A token from node 1 verifies against node 2's JWKS, and the other way round.
     let from_one = pair
         .one
-        .login("shared@example.com", "one password for all", Some(&pair.app))
+        .login(
+            "shared@example.com",
+            "one password for all",
+            Some(&pair.app),
+        )
         .await
         .expect(200);
     let claims = verify_with_jwks(&pair.two, from_one["token"].as_str().unwrap()).await;
@@ -123,10 +138,20 @@ async fn a_two_factor_login_started_on_one_node_completes_on_the_other() {
     let two_factor_id = started.json()["twoFactorId"].as_str().unwrap().to_owned();
     // The code went out through node 1's console outbox.
     let code = pair.one.last_code_to(PHONE);
-    let done = pair.two.two_factor_login(&two_factor_id, &code).await.expect(200);
+    let done = pair
+        .two
+        .two_factor_login(&two_factor_id, &code)
+        .await
+        .expect(200);
     verify_with_jwks(&pair.one, done["token"].as_str().unwrap()).await;
     // Used up on every node.
-    assert_eq!(pair.one.two_factor_login(&two_factor_id, &code).await.status, 404);
+    assert_eq!(
+        pair.one
+            .two_factor_login(&two_factor_id, &code)
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,7 +168,10 @@ async fn the_same_code_sent_to_both_nodes_at_once_is_accepted_once() {
         pair.one
             .create_user(&email, "correct horse", &pair.app, Some(&phone))
             .await;
-        let started = pair.one.login(&email, "correct horse", Some(&pair.app)).await;
+        let started = pair
+            .one
+            .login(&email, "correct horse", Some(&pair.app))
+            .await;
         assert_eq!(started.status, 242);
         let two_factor_id = started.json()["twoFactorId"].as_str().unwrap().to_owned();
         let code = pair.one.last_code_to(&phone);
@@ -153,9 +181,15 @@ async fn the_same_code_sent_to_both_nodes_at_once_is_accepted_once() {
         );
         let mut statuses = [a.status, b.status];
         statuses.sort_unstable();
-        assert_eq!(statuses[0], 200, "round {round}: one node accepts: {statuses:?}");
+        assert_eq!(
+            statuses[0], 200,
+            "round {round}: one node accepts: {statuses:?}"
+        );
         assert_ne!(statuses[1], 200, "round {round}: never both: {statuses:?}");
-        assert!(statuses[1] < 500, "round {round}: the other refuses cleanly: {statuses:?}");
+        assert!(
+            statuses[1] < 500,
+            "round {round}: the other refuses cleanly: {statuses:?}"
+        );
     }
 }
 
@@ -175,8 +209,15 @@ async fn stopping_postgres_gives_503_and_starting_it_again_restores_service() {
 
     cluster.stop();
     for node in [&one, &two] {
-        let reply = node.login("outage@example.com", "correct horse", Some(&app)).await;
-        assert_eq!(reply.status, 503, "{}", String::from_utf8_lossy(&reply.body));
+        let reply = node
+            .login("outage@example.com", "correct horse", Some(&app))
+            .await;
+        assert_eq!(
+            reply.status,
+            503,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
         let write = node
             .admin(
                 Method::POST,
@@ -184,7 +225,12 @@ async fn stopping_postgres_gives_503_and_starting_it_again_restores_service() {
                 Some(json!({"application": {"name": "During the outage"}})),
             )
             .await;
-        assert_eq!(write.status, 503, "{}", String::from_utf8_lossy(&write.body));
+        assert_eq!(
+            write.status,
+            503,
+            "{}",
+            String::from_utf8_lossy(&write.body)
+        );
         let status = node.anonymous(Method::GET, "/api/status", None).await;
         assert_ne!(status.status, 500);
     }
@@ -224,13 +270,10 @@ async fn migrate_moves_a_redb_install_with_methods_and_recovery_codes_to_postgre
     let data = dir.path().join("data");
 
     let url = cluster.create_database().await;
-    let report = daemon::cli::migrate::copy_install(
-        data.to_str().unwrap(),
-        &url,
-        Duration::from_secs(5),
-    )
-    .await
-    .expect("migrate");
+    let report =
+        daemon::cli::migrate::copy_install(data.to_str().unwrap(), &url, Duration::from_secs(5))
+            .await
+            .expect("migrate");
     assert_eq!(report.users, 3);
 
     // A node on PostgreSQL with the old install's master key.
@@ -238,18 +281,24 @@ async fn migrate_moves_a_redb_install_with_methods_and_recovery_codes_to_postgre
     node.login("plain@example.com", "correct horse", Some(&app))
         .await
         .expect(200);
-    let started = node.login("sms@example.com", "correct horse", Some(&app)).await;
+    let started = node
+        .login("sms@example.com", "correct horse", Some(&app))
+        .await;
     assert_eq!(started.status, 242);
     let two_factor_id = started.json()["twoFactorId"].as_str().unwrap().to_owned();
     let code = node.last_code_to(PHONE);
-    node.two_factor_login(&two_factor_id, &code).await.expect(200);
+    node.two_factor_login(&two_factor_id, &code)
+        .await
+        .expect(200);
     // A recovery code made on redb works once on PostgreSQL.
     let started = node
         .login("enrolled@example.com", "battery staple", Some(&app))
         .await;
     assert_eq!(started.status, 242);
     let two_factor_id = started.json()["twoFactorId"].as_str().unwrap().to_owned();
-    node.two_factor_login(&two_factor_id, &recovery).await.expect(200);
+    node.two_factor_login(&two_factor_id, &recovery)
+        .await
+        .expect(200);
     // The target is no longer empty: a second migration is refused.
     assert!(
         daemon::cli::migrate::copy_install(data.to_str().unwrap(), &url, Duration::from_secs(5))

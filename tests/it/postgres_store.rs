@@ -20,7 +20,11 @@ fn settings(url: &str) -> PgSettings {
 }
 
 async fn open(url: &str) -> Arc<dyn Store> {
-    Arc::new(PgStore::open(&settings(url)).await.expect("open the PostgreSQL store"))
+    Arc::new(
+        PgStore::open(&settings(url))
+            .await
+            .expect("open the PostgreSQL store"),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

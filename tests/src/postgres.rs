@@ -41,7 +41,12 @@ pub fn find_binaries() -> Option<PathBuf> {
         }
     }
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin"))
+                .collect()
+        })
         .unwrap_or_default();
     // Newest first.
     versions.sort_by_key(|p| {
@@ -120,7 +125,10 @@ impl Server {
                 .arg(server.dir.path())
                 .status()
                 .expect("chown");
-            assert!(status.success(), "cannot hand the test directory to postgres");
+            assert!(
+                status.success(),
+                "cannot hand the test directory to postgres"
+            );
         }
         let mut initdb = server.command("initdb");
         initdb
@@ -232,7 +240,10 @@ impl PgCluster {
             format!("DROP DATABASE IF EXISTS {name}"),
             format!("CREATE DATABASE {name}"),
         ] {
-            client.batch_execute(&sql).await.expect("create a test database");
+            client
+                .batch_execute(&sql)
+                .await
+                .expect("create a test database");
         }
         drop(client);
         let _ = driver.await;

@@ -12,9 +12,9 @@ use anyhow::{Context, bail};
 
 use crate::domain::secret::SecretString;
 use crate::store::copy::{CopyReport, copy_all};
-use crate::store::{Store, StoreError};
 use crate::store::postgres::{PgSettings, PgStore};
 use crate::store::redb::RedbStore;
+use crate::store::{Store, StoreError};
 
 #[derive(clap::Args, Debug)]
 pub struct MigrateArgs {
@@ -111,7 +111,11 @@ pub async fn run(args: MigrateArgs) -> anyhow::Result<()> {
 
 /// Copies the install at `from` (a data directory or PostgreSQL URL, as on the command
 /// line) into the empty store at `to`.
-pub async fn copy_install(from: &str, to: &str, connect_timeout: Duration) -> anyhow::Result<CopyReport> {
+pub async fn copy_install(
+    from: &str,
+    to: &str,
+    connect_timeout: Duration,
+) -> anyhow::Result<CopyReport> {
     migrate(&Place::parse(from)?, &Place::parse(to)?, connect_timeout).await
 }
 
@@ -125,10 +129,15 @@ async fn migrate(from: &Place, to: &Place, timeout: Duration) -> anyhow::Result<
     let target = to.open(timeout).await?;
 
     if source.read(|tx| tx.install()).await?.is_none() {
-        bail!("the source ({}) holds no install: nothing to migrate", from.describe());
+        bail!(
+            "the source ({}) holds no install: nothing to migrate",
+            from.describe()
+        );
     }
     let target_used = target
-        .read(|tx| Ok::<_, StoreError>(tx.install()?.is_some() || !tx.users_page(None, 1)?.is_empty()))
+        .read(|tx| {
+            Ok::<_, StoreError>(tx.install()?.is_some() || !tx.users_page(None, 1)?.is_empty())
+        })
         .await?;
     if target_used {
         bail!(

@@ -16,8 +16,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::password::Argon2Cost;
-use crate::domain::secret::SecretString;
 use crate::domain::rate::Limit;
+use crate::domain::secret::SecretString;
 use crate::domain::signing_key::JwtAlgorithm;
 
 /// Short environment variables and the keys they set.

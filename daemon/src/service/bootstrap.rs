@@ -185,7 +185,8 @@ async fn load_signing_keys(
 ) -> Result<JwtKeys, StartError> {
     let wanted = config.security.jwt_algorithm;
     let mut stored = store.read(|tx| tx.signing_keys()).await?;
-    let has_active = move |keys: &[SigningKey]| keys.iter().any(|k| k.active && k.algorithm == wanted);
+    let has_active =
+        move |keys: &[SigningKey]| keys.iter().any(|k| k.active && k.algorithm == wanted);
     if !has_active(&stored) {
         let generated = tokio::task::spawn_blocking(move || jwt::generate(wanted))
             .await

@@ -120,7 +120,9 @@ impl PgStore {
             .await;
         let done = match migrated {
             Ok(result) => result,
-            Err(e) => Err(StoreError::Backend(format!("the migration task failed: {e}"))),
+            Err(e) => Err(StoreError::Backend(format!(
+                "the migration task failed: {e}"
+            ))),
         };
         if let Err(e) = done {
             runtime.shutdown_background();
@@ -175,7 +177,9 @@ impl PgStore {
         let task = self.handle.spawn_blocking(move || work(&pool, &handle));
         Box::pin(async move {
             task.await.unwrap_or_else(|e| {
-                Err(StoreError::Backend(format!("a store job did not finish: {e}")))
+                Err(StoreError::Backend(format!(
+                    "a store job did not finish: {e}"
+                )))
             })
         })
     }
@@ -194,7 +198,10 @@ impl Drop for PgStore {
 type Attempt = Result<Result<(), StoreError>, Failure>;
 
 fn unavailable(error: StoreError) -> Failure {
-    Failure { error, retry: false }
+    Failure {
+        error,
+        retry: false,
+    }
 }
 
 fn read_once(pool: &Pool, rt: &Handle, job: &mut ReadJob) -> Attempt {

@@ -99,11 +99,22 @@ impl<'t, 'c> PgTxn<'t, 'c> {
     }
 
     /// The first column of each row, decoded as JSON.
-    fn docs<T: DeserializeOwned>(&self, sql: &str, params: Params<'_>) -> Result<Vec<T>, StoreError> {
-        self.query(sql, params)?.iter().map(|row| doc(row, 0)).collect()
+    fn docs<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.query(sql, params)?
+            .iter()
+            .map(|row| doc(row, 0))
+            .collect()
     }
 
-    fn one<T: DeserializeOwned>(&self, sql: &str, params: Params<'_>) -> Result<Option<T>, StoreError> {
+    fn one<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Option<T>, StoreError> {
         Ok(self.docs(sql, params)?.into_iter().next())
     }
 
@@ -144,19 +155,31 @@ fn count(n: u64) -> usize {
 
 impl ReadTxn for PgTxn<'_, '_> {
     fn install(&self) -> Result<Option<InstallRecord>, StoreError> {
-        self.one("SELECT doc::text FROM twofold_meta WHERE key = $1", &[&INSTALL_KEY])
+        self.one(
+            "SELECT doc::text FROM twofold_meta WHERE key = $1",
+            &[&INSTALL_KEY],
+        )
     }
 
     fn tenant(&self) -> Result<Option<Tenant>, StoreError> {
-        self.one("SELECT doc::text FROM twofold_tenant WHERE key = $1", &[&TENANT_KEY])
+        self.one(
+            "SELECT doc::text FROM twofold_tenant WHERE key = $1",
+            &[&TENANT_KEY],
+        )
     }
 
     fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        self.one("SELECT doc::text FROM twofold_users WHERE id = $1", &[&id.0])
+        self.one(
+            "SELECT doc::text FROM twofold_users WHERE id = $1",
+            &[&id.0],
+        )
     }
 
     fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        self.one("SELECT doc::text FROM twofold_users WHERE email_key = $1", &[&email])
+        self.one(
+            "SELECT doc::text FROM twofold_users WHERE email_key = $1",
+            &[&email],
+        )
     }
 
     fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
@@ -176,24 +199,39 @@ impl ReadTxn for PgTxn<'_, '_> {
     }
 
     fn application(&self, id: ApplicationId) -> Result<Option<Application>, StoreError> {
-        self.one("SELECT doc::text FROM twofold_applications WHERE id = $1", &[&id.0])
+        self.one(
+            "SELECT doc::text FROM twofold_applications WHERE id = $1",
+            &[&id.0],
+        )
     }
 
     fn applications(&self) -> Result<Vec<Application>, StoreError> {
-        self.docs("SELECT doc::text FROM twofold_applications ORDER BY id", &[])
+        self.docs(
+            "SELECT doc::text FROM twofold_applications ORDER BY id",
+            &[],
+        )
     }
 
     fn api_key(&self, digest: &Digest) -> Result<Option<ApiKey>, StoreError> {
         let key: &[u8] = digest.as_bytes();
-        self.one("SELECT doc::text FROM twofold_api_keys WHERE digest = $1", &[&key])
+        self.one(
+            "SELECT doc::text FROM twofold_api_keys WHERE digest = $1",
+            &[&key],
+        )
     }
 
     fn api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
-        self.docs("SELECT doc::text FROM twofold_api_keys ORDER BY digest", &[])
+        self.docs(
+            "SELECT doc::text FROM twofold_api_keys ORDER BY digest",
+            &[],
+        )
     }
 
     fn signing_keys(&self) -> Result<Vec<SigningKey>, StoreError> {
-        self.docs("SELECT doc::text FROM twofold_signing_keys ORDER BY kid", &[])
+        self.docs(
+            "SELECT doc::text FROM twofold_signing_keys ORDER BY kid",
+            &[],
+        )
     }
 
     fn refresh_token(&self, digest: &Digest) -> Result<Option<RefreshToken>, StoreError> {
@@ -214,16 +252,25 @@ impl ReadTxn for PgTxn<'_, '_> {
 
     fn challenge(&self, digest: &Digest) -> Result<Option<Challenge>, StoreError> {
         let key: &[u8] = digest.as_bytes();
-        self.one("SELECT doc::text FROM twofold_challenges WHERE digest = $1", &[&key])
+        self.one(
+            "SELECT doc::text FROM twofold_challenges WHERE digest = $1",
+            &[&key],
+        )
     }
 
     fn trust(&self, digest: &Digest) -> Result<Option<Trust>, StoreError> {
         let key: &[u8] = digest.as_bytes();
-        self.one("SELECT doc::text FROM twofold_trusts WHERE digest = $1", &[&key])
+        self.one(
+            "SELECT doc::text FROM twofold_trusts WHERE digest = $1",
+            &[&key],
+        )
     }
 
     fn messenger(&self, id: MessengerId) -> Result<Option<Messenger>, StoreError> {
-        self.one("SELECT doc::text FROM twofold_messengers WHERE id = $1", &[&id.0])
+        self.one(
+            "SELECT doc::text FROM twofold_messengers WHERE id = $1",
+            &[&id.0],
+        )
     }
 
     fn messengers(&self) -> Result<Vec<Messenger>, StoreError> {
@@ -232,7 +279,10 @@ impl ReadTxn for PgTxn<'_, '_> {
 
     fn send_log(&self, key: &str) -> Result<SendLog, StoreError> {
         Ok(self
-            .one("SELECT doc::text FROM twofold_send_logs WHERE key = $1", &[&key])?
+            .one(
+                "SELECT doc::text FROM twofold_send_logs WHERE key = $1",
+                &[&key],
+            )?
             .unwrap_or_default())
     }
 
@@ -402,7 +452,10 @@ impl WriteTxn for PgTxn<'_, '_> {
     }
 
     fn delete_user(&mut self, id: UserId) -> Result<bool, StoreError> {
-        self.execute("DELETE FROM twofold_refresh_tokens WHERE user_id = $1", &[&id.0])?;
+        self.execute(
+            "DELETE FROM twofold_refresh_tokens WHERE user_id = $1",
+            &[&id.0],
+        )?;
         self.execute("DELETE FROM twofold_trusts WHERE user_id = $1", &[&id.0])?;
         Ok(self.execute("DELETE FROM twofold_users WHERE id = $1", &[&id.0])? > 0)
     }
@@ -446,7 +499,11 @@ impl WriteTxn for PgTxn<'_, '_> {
         .map(|_| ())
     }
 
-    fn put_refresh_token(&mut self, digest: &Digest, token: &RefreshToken) -> Result<(), StoreError> {
+    fn put_refresh_token(
+        &mut self,
+        digest: &Digest,
+        token: &RefreshToken,
+    ) -> Result<(), StoreError> {
         let doc = json(token)?;
         let key: &[u8] = digest.as_bytes();
         self.execute(
@@ -461,12 +518,18 @@ impl WriteTxn for PgTxn<'_, '_> {
 
     fn delete_refresh_token(&mut self, digest: &Digest) -> Result<bool, StoreError> {
         let key: &[u8] = digest.as_bytes();
-        Ok(self.execute("DELETE FROM twofold_refresh_tokens WHERE digest = $1", &[&key])? > 0)
+        Ok(self.execute(
+            "DELETE FROM twofold_refresh_tokens WHERE digest = $1",
+            &[&key],
+        )? > 0)
     }
 
     fn delete_refresh_tokens_of(&mut self, user: UserId) -> Result<usize, StoreError> {
-        self.execute("DELETE FROM twofold_refresh_tokens WHERE user_id = $1", &[&user.0])
-            .map(count)
+        self.execute(
+            "DELETE FROM twofold_refresh_tokens WHERE user_id = $1",
+            &[&user.0],
+        )
+        .map(count)
     }
 
     fn put_challenge(&mut self, digest: &Digest, challenge: &Challenge) -> Result<(), StoreError> {
@@ -542,7 +605,11 @@ impl WriteTxn for PgTxn<'_, '_> {
         .map(|_| ())
     }
 
-    fn purge_expired(&mut self, now: Timestamp, audit_before: Timestamp) -> Result<usize, StoreError> {
+    fn purge_expired(
+        &mut self,
+        now: Timestamp,
+        audit_before: Timestamp,
+    ) -> Result<usize, StoreError> {
         let now = now.millis();
         let mut purged = 0;
         for sql in [
@@ -553,8 +620,10 @@ impl WriteTxn for PgTxn<'_, '_> {
             purged += count(self.execute(sql, &[&now])?);
         }
         // Audit ids are UUID v7: the first 48 bits are the millisecond timestamp.
-        let cutoff = Uuid::from_u128(u128::try_from(audit_before.millis().max(0)).unwrap_or(0) << 80);
-        purged += count(self.execute("DELETE FROM twofold_audit_events WHERE id < $1", &[&cutoff])?);
+        let cutoff =
+            Uuid::from_u128(u128::try_from(audit_before.millis().max(0)).unwrap_or(0) << 80);
+        purged +=
+            count(self.execute("DELETE FROM twofold_audit_events WHERE id < $1", &[&cutoff])?);
         Ok(purged)
     }
 }
