@@ -3,7 +3,7 @@
 //! across nodes; a database outage gives 503 and passes without restarting the nodes;
 //! `twofoldd migrate` moves a redb install to PostgreSQL with every user still able to log in.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Duration;
 
 use jsonwebtoken::jwk::JwkSet;
@@ -17,9 +17,9 @@ const PHONE: &str = "+12025550143";
 const ENROLLED_PHONE: &str = "+12025550178";
 
 /// Starts a node on the database at `url`, with the master key at `key` (shared by nodes).
-async fn node(url: &str, key: &PathBuf) -> TestDaemon {
+async fn node(url: &str, key: &Path) -> TestDaemon {
     let url = url.to_owned();
-    let key = key.clone();
+    let key = key.to_path_buf();
     TestDaemon::start_with(move |config| {
         config.store.kind = daemon::config::StoreKind::Postgres;
         config.store.url = Some(daemon::domain::secret::SecretString::new(url.clone()));
