@@ -38,6 +38,8 @@ type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
 const INSTALL_KEY: &str = "install";
 const TENANT_KEY: &str = "default";
+const EMAIL_TAKEN: &str = "SELECT 1 FROM twofold_users WHERE email_key = $1 AND id <> $2";
+const USERNAME_TAKEN: &str = "SELECT 1 FROM twofold_users WHERE username_key = $1 AND id <> $2";
 /// Audit events are read newest first in pages of this many while filtering.
 const AUDIT_SCAN: i64 = 512;
 
@@ -387,18 +389,15 @@ impl ReadTxn for PgTxn<'_, '_> {
 }
 
 impl PgTxn<'_, '_> {
-    /// Fails with a conflict when a user other than `id` holds `value` in `column`.
+    /// Fails with a conflict on `field` when `sql` (taking the value and the user id) finds
+    /// another user holding the value.
     fn claimed_by_other(
         &self,
-        column: &'static str,
+        sql: &str,
         value: &str,
         id: Uuid,
         field: &'static str,
     ) -> Result<(), StoreError> {
-        let sql = match column {
-            "email_key" => "SELECT 1 FROM twofold_users WHERE email_key = $1 AND id <> $2",
-            _ => "SELECT 1 FROM twofold_users WHERE username_key = $1 AND id <> $2",
-        };
         if self.query(sql, &[&value, &id])?.is_empty() {
             Ok(())
         } else {
@@ -433,10 +432,10 @@ impl WriteTxn for PgTxn<'_, '_> {
         let email = user.email.as_deref().map(str::to_lowercase);
         let username = user.username_key();
         if let Some(email) = &email {
-            self.claimed_by_other("email_key", email, id, "user.email")?;
+            self.claimed_by_other(EMAIL_TAKEN, email, id, "user.email")?;
         }
         if let Some(username) = &username {
-            self.claimed_by_other("username_key", username, id, "user.username")?;
+            self.claimed_by_other(USERNAME_TAKEN, username, id, "user.username")?;
         }
         let doc = json(user)?;
         // A unique violation here means another node claimed the value since the check
