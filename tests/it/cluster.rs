@@ -331,3 +331,47 @@ async fn enrol_sms(daemon: &TestDaemon, user: &str) -> String {
         .expect("recovery codes")
         .to_owned()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_with_another_master_key_refuses_to_start() {
+    let Some(cluster) = PgCluster::start_or_skip("cluster: wrong master key") else {
+        return;
+    };
+    let url = cluster.create_database().await;
+    let keys = tempfile::tempdir().unwrap();
+    let first = node(&url, &keys.path().join("master.key")).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let other_key = dir.path().join("other.key");
+    let start = |key: std::path::PathBuf| {
+        let mut config =
+            tests::harness::test_config(dir.path().join("data"), dir.path().join("none"));
+        config.kickstart = None;
+        config.store.kind = daemon::config::StoreKind::Postgres;
+        config.store.url = Some(daemon::domain::secret::SecretString::new(url.clone()));
+        config.security.master_key_file = Some(key);
+        async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let clock = std::sync::Arc::new(daemon::clock::ManualClock::starting_now());
+            match daemon::Daemon::start_on(listener, config, daemon::Options { clock }).await {
+                Err(e) => e.to_string(),
+                Ok(_) => panic!("a node without the cluster's master key started"),
+            }
+        }
+    };
+    // No key file: the node must not make one up for a database that already has data.
+    let missing = start(other_key.clone()).await;
+    assert!(missing.contains("is missing"), "{missing}");
+    assert!(!other_key.exists());
+    // Another key: refused, naming both fingerprints.
+    use base64::Engine;
+    let key_text = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+    std::fs::write(&other_key, format!("{key_text}\n")).unwrap();
+    let wrong = start(other_key).await;
+    assert!(wrong.contains("does not match"), "{wrong}");
+    // The first node is unaffected.
+    first
+        .anonymous(Method::GET, "/api/status", None)
+        .await
+        .expect(200);
+}
