@@ -149,3 +149,24 @@ async fn migrate(from: &Place, to: &Place, timeout: Duration) -> anyhow::Result<
         .await
         .context("copying failed; the target is incomplete: empty it before trying again")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn places_are_urls_or_directories_and_urls_never_print() {
+        match Place::parse("postgres://twofold:hunter2@db/twofold") {
+            Ok(place @ Place::Postgres(_)) => assert!(!place.describe().contains("hunter2")),
+            _ => panic!("a postgres URL"),
+        }
+        assert!(matches!(
+            Place::parse("postgresql://db/twofold"),
+            Ok(Place::Postgres(_))
+        ));
+        assert!(matches!(
+            Place::parse("/var/lib/twofold"),
+            Ok(Place::Redb(dir)) if dir == PathBuf::from("/var/lib/twofold")
+        ));
+    }
+}

@@ -52,6 +52,8 @@ pub struct PgStore {
     handle: Handle,
     /// host:port/database, without credentials: for logs and errors.
     target: String,
+    /// The longest a health check waits for an answer.
+    health_timeout: Duration,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -164,6 +166,7 @@ impl PgStore {
             runtime: Some(runtime),
             handle,
             target,
+            health_timeout: settings.connect_timeout,
         })
     }
 
@@ -322,13 +325,19 @@ impl Store for PgStore {
 
     fn health(&self) -> BoxFuture<'_, StoreHealth> {
         let pool = self.pool.clone();
+        let limit = self.health_timeout;
         let task = self.handle.spawn(async move {
-            let client = pool.get().await.map_err(|e| errors::pool(&e).to_string())?;
-            client
-                .simple_query("SELECT 1")
+            let check = async {
+                let client = pool.get().await.map_err(|e| errors::pool(&e).to_string())?;
+                client
+                    .simple_query("SELECT 1")
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify(&e).error.to_string())
+            };
+            tokio::time::timeout(limit, check)
                 .await
-                .map(|_| ())
-                .map_err(|e| classify(&e).error.to_string())
+                .unwrap_or_else(|_| Err(format!("PostgreSQL did not answer within {limit:?}")))
         });
         Box::pin(async move {
             let result = task
