@@ -166,7 +166,7 @@ mod tests {
         ));
         assert!(matches!(
             Place::parse("/var/lib/twofold"),
-            Ok(Place::Redb(dir)) if dir == PathBuf::from("/var/lib/twofold")
+            Ok(Place::Redb(dir)) if dir == std::path::Path::new("/var/lib/twofold")
         ));
     }
 }
