@@ -221,3 +221,16 @@ fn store_pool_and_url_are_checked() {
         );
     }
 }
+
+#[test]
+fn the_master_key_file_alias_sets_the_path() {
+    let config = Config::load(&Sources {
+        env: env(&[("TWOFOLD_MASTER_KEY_FILE", "/etc/twofold/master.key")]),
+        ..Sources::default()
+    })
+    .expect("valid");
+    assert_eq!(
+        config.master_key_path(),
+        PathBuf::from("/etc/twofold/master.key")
+    );
+}
