@@ -81,7 +81,7 @@ impl Daemon {
                 source,
             })?;
         let kickstart = config.kickstart.clone();
-        let store = bootstrap::open_store(&config)?;
+        let store = bootstrap::open_store(&config).await?;
         let app = bootstrap::build(config, store, options.clock).await?;
         if let Some(path) = kickstart {
             kickstart::apply_if_needed(&app, &path).await?;

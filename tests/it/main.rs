@@ -5,11 +5,13 @@
 
 mod applications;
 mod authenticator;
+mod cluster;
 mod enrolment;
 mod hardening;
 mod http;
 mod login;
 mod messengers;
+mod postgres_store;
 mod process;
 mod providers;
 mod python_client;

@@ -2,4 +2,5 @@
 //! real daemon in-process) and [`twilio_standin`] (a strict local Twilio).
 
 pub mod harness;
+pub mod postgres;
 pub mod twilio_standin;

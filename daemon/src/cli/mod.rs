@@ -5,6 +5,7 @@ mod backup;
 mod check_config;
 mod init;
 mod logging;
+pub mod migrate;
 mod restore;
 mod serve;
 mod systemd;
@@ -36,6 +37,8 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Put a backup in place of the store (the daemon stopped; the master key must match).
     Restore(restore::RestoreArgs),
+    /// Copy a whole install between stores (redb data directory <-> PostgreSQL).
+    Migrate(migrate::MigrateArgs),
 }
 
 async fn run(cli: Cli, inherited: Option<std::net::TcpListener>) -> anyhow::Result<()> {
@@ -45,6 +48,7 @@ async fn run(cli: Cli, inherited: Option<std::net::TcpListener>) -> anyhow::Resu
         Command::CheckConfig(args) => check_config::run(&args),
         Command::Backup(args) => backup::run(&args).await,
         Command::Restore(args) => restore::run(&args).await,
+        Command::Migrate(args) => migrate::run(args).await,
     }
 }
 

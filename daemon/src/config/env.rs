@@ -11,8 +11,10 @@ pub(super) fn overrides(
     let mut aliased = Vec::new();
     let mut explicit = Vec::new();
     for (name, raw) in vars {
+        // An alias that itself ends in `_FILE` (TWOFOLD_MASTER_KEY_FILE) names a path setting.
+        let is_alias = ENV_ALIASES.iter().any(|(alias, _)| alias == name);
         let (name, raw) = match name.strip_suffix("_FILE") {
-            Some(base) if base.starts_with(PREFIX) => {
+            Some(base) if base.starts_with(PREFIX) && !is_alias => {
                 let content = std::fs::read_to_string(raw).map_err(|e| {
                     invalid(&key_hint(base), format!("cannot read {name}={raw}: {e}"))
                 })?;

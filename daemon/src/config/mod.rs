@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::password::Argon2Cost;
 use crate::domain::rate::Limit;
+use crate::domain::secret::SecretString;
 use crate::domain::signing_key::JwtAlgorithm;
 
 /// Short environment variables and the keys they set.
@@ -94,6 +95,8 @@ impl Default for ServerConfig {
 #[serde(rename_all = "lowercase")]
 pub enum StoreKind {
     Redb,
+    /// A shared PostgreSQL database (several nodes), at `store.url`.
+    Postgres,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -103,6 +106,21 @@ pub struct StoreConfig {
     pub data_dir: PathBuf,
     /// Writes are refused (503) while the data volume has less free space than this.
     pub min_free_bytes: u64,
+    /// PostgreSQL connection URL (`kind = "postgres"`); set it through
+    /// `TWOFOLD_STORE__URL_FILE` (or a systemd credential) to keep the password out of files.
+    #[serde(serialize_with = "masked")]
+    pub url: Option<SecretString>,
+    /// PostgreSQL connections per node.
+    pub pool_size: usize,
+    pub connect_timeout_secs: u64,
+}
+
+/// Serialises a secret as a placeholder, so a printed configuration never shows it.
+fn masked<S: serde::Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(_) => s.serialize_some("[redacted]"),
+        None => s.serialize_none(),
+    }
 }
 
 impl Default for StoreConfig {
@@ -111,6 +129,9 @@ impl Default for StoreConfig {
             kind: StoreKind::Redb,
             data_dir: PathBuf::from("./twofold-data"),
             min_free_bytes: 64 * 1024 * 1024,
+            url: None,
+            pool_size: 16,
+            connect_timeout_secs: 5,
         }
     }
 }
@@ -375,8 +396,38 @@ impl Config {
                 ));
             }
         }
+        self.validate_store()?;
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| invalid("log.level", e.to_string()))?;
+        Ok(())
+    }
+
+    fn validate_store(&self) -> Result<(), ConfigError> {
+        let store = &self.store;
+        if store.kind == StoreKind::Postgres {
+            let Some(url) = &store.url else {
+                return Err(invalid(
+                    "store.url",
+                    "is required when store.kind is \"postgres\" (e.g. postgres://twofold@db.internal/twofold)",
+                ));
+            };
+            let text = url.expose();
+            if !(text.starts_with("postgres://")
+                || text.starts_with("postgresql://")
+                || text.contains('='))
+            {
+                return Err(invalid(
+                    "store.url",
+                    "must be a postgres:// URL or a key=value connection string",
+                ));
+            }
+        }
+        if store.pool_size == 0 || store.pool_size > 1000 {
+            return Err(invalid("store.pool_size", "must be between 1 and 1000"));
+        }
+        if store.connect_timeout_secs == 0 {
+            return Err(invalid("store.connect_timeout_secs", "must be at least 1"));
+        }
         Ok(())
     }
 

@@ -154,3 +154,83 @@ fn a_missing_file_or_bad_toml_says_so() {
     assert!(err.to_string().contains("/nonexistent/twofold.toml"));
     fails_naming("[server\n", "bad.toml");
 }
+
+#[test]
+fn the_postgres_store_needs_a_url_which_never_prints() {
+    let missing = Config::load(&Sources {
+        env: env(&[("TWOFOLD_STORE__KIND", "postgres")]),
+        ..Sources::default()
+    });
+    assert!(
+        matches!(missing, Err(ConfigError::Invalid { ref key, .. }) if key == "store.url"),
+        "{missing:?}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret = write_file(
+        dir.path(),
+        "store_url",
+        "postgres://twofold:hunter2@db.internal/twofold\n",
+    );
+    let config = Config::load(&Sources {
+        env: env(&[
+            ("TWOFOLD_STORE__KIND", "postgres"),
+            ("TWOFOLD_STORE__URL_FILE", secret.to_str().expect("utf-8")),
+            ("TWOFOLD_STORE__POOL_SIZE", "4"),
+        ]),
+        ..Sources::default()
+    })
+    .expect("valid");
+    assert_eq!(config.store.kind, StoreKind::Postgres);
+    assert_eq!(config.store.pool_size, 4);
+    assert_eq!(config.store.connect_timeout_secs, 5);
+    assert_eq!(
+        config.store.url.as_ref().map(SecretString::expose),
+        Some("postgres://twofold:hunter2@db.internal/twofold")
+    );
+    let printed = format!(
+        "{config:?} {}",
+        toml::to_string(&config).expect("serialises")
+    );
+    assert!(!printed.contains("hunter2"), "{printed}");
+}
+
+#[test]
+fn store_pool_and_url_are_checked() {
+    for (pairs, bad) in [
+        (vec![("TWOFOLD_STORE__POOL_SIZE", "0")], "store.pool_size"),
+        (
+            vec![("TWOFOLD_STORE__CONNECT_TIMEOUT_SECS", "0")],
+            "store.connect_timeout_secs",
+        ),
+        (
+            vec![
+                ("TWOFOLD_STORE__KIND", "postgres"),
+                ("TWOFOLD_STORE__URL", "mysql://db/twofold"),
+            ],
+            "store.url",
+        ),
+    ] {
+        let result = Config::load(&Sources {
+            env: env(&pairs),
+            ..Sources::default()
+        });
+        assert!(
+            matches!(&result, Err(ConfigError::Invalid { key, .. }) if key == bad),
+            "{bad}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn the_master_key_file_alias_sets_the_path() {
+    let config = Config::load(&Sources {
+        env: env(&[("TWOFOLD_MASTER_KEY_FILE", "/etc/twofold/master.key")]),
+        ..Sources::default()
+    })
+    .expect("valid");
+    assert_eq!(
+        config.master_key_path(),
+        PathBuf::from("/etc/twofold/master.key")
+    );
+}

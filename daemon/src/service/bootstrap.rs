@@ -16,6 +16,7 @@ use crate::domain::messenger::{Messenger, MessengerKind};
 use crate::domain::signing_key::SigningKey;
 use crate::domain::tenant::Tenant;
 use crate::service::sms::SmsGateway;
+use crate::store::postgres::{PgSettings, PgStore};
 use crate::store::redb::RedbStore;
 use crate::store::{InstallRecord, Store, StoreError};
 
@@ -49,11 +50,23 @@ pub enum StartError {
 }
 
 /// Opens the configured store.
-pub fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     match config.store.kind {
         StoreKind::Redb => {
             let store = RedbStore::open_with(&config.store.data_dir, config.store.min_free_bytes)?;
             warn_if_open_to_others(&config.store.data_dir);
+            Ok(Arc::new(store))
+        }
+        StoreKind::Postgres => {
+            let url = config.store.url.clone().ok_or_else(|| {
+                StartError::Other("store.url is required for the postgres store".to_owned())
+            })?;
+            let store = PgStore::open(&PgSettings {
+                url,
+                pool_size: config.store.pool_size,
+                connect_timeout: std::time::Duration::from_secs(config.store.connect_timeout_secs),
+            })
+            .await?;
             Ok(Arc::new(store))
         }
     }
@@ -96,23 +109,28 @@ pub async fn build(
         Err(e) => return Err(e.into()),
     };
     let keyring = Keyring::from_master(&master);
-    match &install {
-        Some(record) if record.key_fingerprint != keyring.fingerprint() => {
-            return Err(StartError::WrongMasterKey {
-                path: key_path.display().to_string(),
-                found: keyring.fingerprint().to_owned(),
-                expected: record.key_fingerprint.clone(),
-            });
-        }
-        Some(_) => {}
-        None => {
-            let record = InstallRecord {
-                key_fingerprint: keyring.fingerprint().to_owned(),
-                created: now,
-                kickstarted: false,
-            };
-            store.write(move |tx| tx.put_install(&record)).await?;
-        }
+    // Decided inside one write: of nodes starting together on an empty shared store, one
+    // records its key and the others find that record (and refuse a different key).
+    let ours = InstallRecord {
+        key_fingerprint: keyring.fingerprint().to_owned(),
+        created: now,
+        kickstarted: false,
+    };
+    let record = store
+        .write(move |tx| match tx.install()? {
+            Some(existing) => Ok::<_, StoreError>(existing),
+            None => {
+                tx.put_install(&ours)?;
+                Ok(ours.clone())
+            }
+        })
+        .await?;
+    if record.key_fingerprint != keyring.fingerprint() {
+        return Err(StartError::WrongMasterKey {
+            path: key_path.display().to_string(),
+            found: keyring.fingerprint().to_owned(),
+            expected: record.key_fingerprint,
+        });
     }
 
     let issuer = config.security.issuer.clone();
@@ -167,8 +185,9 @@ async fn load_signing_keys(
 ) -> Result<JwtKeys, StartError> {
     let wanted = config.security.jwt_algorithm;
     let mut stored = store.read(|tx| tx.signing_keys()).await?;
-    let has_active = stored.iter().any(|k| k.active && k.algorithm == wanted);
-    if !has_active {
+    let has_active =
+        move |keys: &[SigningKey]| keys.iter().any(|k| k.active && k.algorithm == wanted);
+    if !has_active(&stored) {
         let generated = tokio::task::spawn_blocking(move || jwt::generate(wanted))
             .await
             .map_err(|e| StartError::Other(format!("key generation failed: {e}")))??;
@@ -179,20 +198,27 @@ async fn load_signing_keys(
             inserted: now,
             active: true,
         };
-        for key in &mut stored {
-            key.active = false;
-        }
-        stored.push(new_key);
-        let to_save = stored.clone();
-        store
+        // Checked again inside the write: a node starting at the same time on a shared
+        // store may have added one meanwhile, and then its key is used by every node.
+        let (keys, added) = store
             .write(move |tx| {
-                for key in &to_save {
+                let mut keys = tx.signing_keys()?;
+                if has_active(&keys) {
+                    return Ok::<_, StoreError>((keys, false));
+                }
+                for key in &mut keys {
+                    key.active = false;
                     tx.put_signing_key(key)?;
                 }
-                Ok::<_, StoreError>(())
+                tx.put_signing_key(&new_key)?;
+                keys.push(new_key.clone());
+                Ok((keys, true))
             })
             .await?;
-        tracing::info!(kid = %generated.kid, algorithm = %wanted, "generated a new JWT signing key");
+        if added {
+            tracing::info!(kid = %generated.kid, algorithm = %wanted, "generated a new JWT signing key");
+        }
+        stored = keys;
     }
     let mut active = None;
     let mut others = Vec::new();

@@ -6,9 +6,11 @@
 //! again (after a serialisation conflict, or when a batch it shared is retried), so jobs must
 //! not have side effects outside the transaction.
 //!
-//! Backends: [`redb::RedbStore`] (embedded, the default). Only backend modules know table
+//! Backends: [`redb::RedbStore`] (embedded, the default) and [`postgres::PgStore`] (shared
+//! by several nodes). Only backend modules know table
 //! names and encodings.
 
+pub mod postgres;
 pub mod redb;
 
 use std::future::Future;
@@ -287,5 +289,5 @@ impl dyn Store {
 
 pub mod copy;
 
-#[cfg(test)]
-pub(crate) mod conformance;
+#[cfg(any(test, feature = "test-support"))]
+pub mod conformance;

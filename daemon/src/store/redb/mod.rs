@@ -348,6 +348,12 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn concurrent_writers_lose_nothing_and_consume_once() {
+        let (_dir, store) = open();
+        conformance::concurrent_nodes_stay_correct(Arc::clone(&store), store).await;
+    }
+
+    #[tokio::test]
     async fn copying_between_stores_keeps_every_record() {
         let (_a, from) = open();
         let (_b, to) = open();
