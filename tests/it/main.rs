@@ -8,6 +8,7 @@ mod authenticator;
 mod enrolment;
 mod hardening;
 mod http;
+mod loadgen;
 mod login;
 mod messengers;
 mod process;

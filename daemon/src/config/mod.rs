@@ -100,6 +100,8 @@ pub struct StoreConfig {
     pub data_dir: PathBuf,
     /// Writes are refused (503) while the data volume has less free space than this.
     pub min_free_bytes: u64,
+    /// redb's page cache, in MiB (filled as pages are read; the OS caches the file as well).
+    pub cache_mib: u64,
 }
 
 impl Default for StoreConfig {
@@ -108,6 +110,7 @@ impl Default for StoreConfig {
             kind: StoreKind::Redb,
             data_dir: PathBuf::from("./twofold-data"),
             min_free_bytes: 64 * 1024 * 1024,
+            cache_mib: 64,
         }
     }
 }
@@ -320,6 +323,9 @@ impl Config {
                 "server.body_read_timeout_secs",
                 "must be at least 1",
             ));
+        }
+        if self.store.cache_mib == 0 {
+            return Err(invalid("store.cache_mib", "must be at least 1"));
         }
         if self.server.max_connections == 0 {
             return Err(invalid("server.max_connections", "must be at least 1"));

@@ -154,3 +154,20 @@ fn a_missing_file_or_bad_toml_says_so() {
     assert!(err.to_string().contains("/nonexistent/twofold.toml"));
     fails_naming("[server\n", "bad.toml");
 }
+
+#[test]
+fn store_cache_size_comes_from_the_environment_and_must_be_positive() {
+    let config = Config::load(&Sources::default()).expect("defaults");
+    assert_eq!(config.store.cache_mib, 64);
+    let sources = Sources {
+        env: env(&[("TWOFOLD_STORE__CACHE_MIB", "256")]),
+        ..Sources::default()
+    };
+    assert_eq!(Config::load(&sources).expect("load").store.cache_mib, 256);
+    let sources = Sources {
+        env: env(&[("TWOFOLD_STORE__CACHE_MIB", "0")]),
+        ..Sources::default()
+    };
+    let error = Config::load(&sources).expect_err("zero is refused");
+    assert!(error.to_string().contains("store.cache_mib"), "{error}");
+}
