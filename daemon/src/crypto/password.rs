@@ -271,8 +271,7 @@ impl HashPool {
                 self.stats.waiting.fetch_sub(1, Ordering::Relaxed);
                 self.stats.refused.fetch_add(1, Ordering::Relaxed);
                 // The queue drains in about (queue / workers) hashes.
-                let typical =
-                    Duration::from_micros(self.typical_micros.load(Ordering::Relaxed));
+                let typical = Duration::from_micros(self.typical_micros.load(Ordering::Relaxed));
                 let drain = typical.saturating_mul(
                     u32::try_from(self.config.queue / self.config.workers.max(1) + 1)
                         .unwrap_or(u32::MAX),

@@ -146,13 +146,20 @@ mod tests {
             log.record_counted(t(s), hour);
         }
         assert!(log.sends.is_empty());
-        assert!(log.minutes.len() <= 61, "{} minutes kept", log.minutes.len());
+        assert!(
+            log.minutes.len() <= 61,
+            "{} minutes kept",
+            log.minutes.len()
+        );
         // Every send of the last hour is counted; at most one extra minute's worth besides.
         let in_hour = log.count_within(hour, t(7_229));
         assert!((3_600..=3_660).contains(&in_hour), "{in_hour}");
         let free = log.frees_up_at(hour, t(7_229)).expect("something to free");
         assert!(free > t(7_229) && free <= t(7_229 + 60));
         let json = serde_json::to_string(&SendLog::default()).expect("json");
-        assert_eq!(json, r#"{"sends":[]}"#, "the old shape is kept when nothing is counted");
+        assert_eq!(
+            json, r#"{"sends":[]}"#,
+            "the old shape is kept when nothing is counted"
+        );
     }
 }

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
-use hyper::header::{CONTENT_TYPE, HOST, RETRY_AFTER};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, RETRY_AFTER};
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
@@ -63,12 +63,16 @@ impl Conn {
         &mut self,
         method: Method,
         path: &str,
+        api_key: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> anyhow::Result<Answer> {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
             .header(HOST, &self.host);
+        if let Some(key) = api_key {
+            request = request.header(AUTHORIZATION, key);
+        }
         if body.is_some() {
             request = request.header(CONTENT_TYPE, "application/json");
         }
@@ -93,11 +97,11 @@ impl Conn {
     }
 
     pub async fn post(&mut self, path: &str, body: &serde_json::Value) -> anyhow::Result<Answer> {
-        self.call(Method::POST, path, Some(serde_json::to_vec(body)?))
+        self.call(Method::POST, path, None, Some(serde_json::to_vec(body)?))
             .await
     }
 
     pub async fn get(&mut self, path: &str) -> anyhow::Result<Answer> {
-        self.call(Method::GET, path, None).await
+        self.call(Method::GET, path, None, None).await
     }
 }

@@ -10,7 +10,11 @@ use super::client::Conn;
 use super::login::{Hist, Prepared, Step, Target, histogram, record, verify};
 
 /// Prepares one challenge per pool user with `concurrency` clients.
-pub async fn prepare(target: &Target, count: usize, concurrency: usize) -> anyhow::Result<Vec<Prepared>> {
+pub async fn prepare(
+    target: &Target,
+    count: usize,
+    concurrency: usize,
+) -> anyhow::Result<Vec<Prepared>> {
     let out = Arc::new(Mutex::new(Vec::with_capacity(count)));
     let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
@@ -19,7 +23,9 @@ pub async fn prepare(target: &Target, count: usize, concurrency: usize) -> anyho
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::new(target.node(client));
             while next.fetch_add(1, Ordering::Relaxed) < count {
-                let index = target.pool.take().await;
+                let Some(index) = target.pool.take() else {
+                    break;
+                };
                 match target.password_step(&mut conn, index).await? {
                     Step::Challenge(p) => {
                         target.pool.give_back(index, true);
@@ -48,7 +54,11 @@ pub struct Verified {
 }
 
 /// Verifies every prepared challenge with `concurrency` closed-loop clients.
-pub async fn run(target: &Target, prepared: Vec<Prepared>, concurrency: usize) -> anyhow::Result<Verified> {
+pub async fn run(
+    target: &Target,
+    prepared: Vec<Prepared>,
+    concurrency: usize,
+) -> anyhow::Result<Verified> {
     let count = prepared.len();
     let queue = Arc::new(Mutex::new(prepared));
     let latency = histogram();

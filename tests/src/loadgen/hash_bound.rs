@@ -44,7 +44,11 @@ pub fn measure(cost: Argon2Cost, threads: usize, duration: Duration) -> anyhow::
             .collect::<Vec<_>>()
     });
     let total: u64 = counts.iter().map(|(n, _)| n).sum();
-    let finished = counts.iter().map(|(_, t)| *t).max().unwrap_or_else(Instant::now);
+    let finished = counts
+        .iter()
+        .map(|(_, t)| *t)
+        .max()
+        .unwrap_or_else(Instant::now);
     let elapsed = finished.duration_since(started).as_secs_f64();
     Ok(HashBound {
         per_second: total as f64 / elapsed,

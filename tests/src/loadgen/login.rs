@@ -18,21 +18,34 @@ pub type Hist = Arc<Mutex<Histogram<u64>>>;
 
 pub fn histogram() -> Hist {
     Arc::new(Mutex::new(
-        Histogram::new_with_bounds(1, 600_000_000, 3).unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!())),
+        Histogram::new_with_bounds(1, 600_000_000, 3)
+            .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!())),
     ))
 }
 
 pub fn record(hist: &Hist, since: Instant) {
-    let micros = u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX).max(1);
+    let micros = u64::try_from(since.elapsed().as_micros())
+        .unwrap_or(u64::MAX)
+        .max(1);
     if let Ok(mut h) = hist.lock() {
         h.saturating_record(micros);
     }
 }
 
-/// A percentile in milliseconds.
+/// A percentile in milliseconds; NaN when nothing was recorded.
 pub fn percentile_ms(hist: &Hist, q: f64) -> f64 {
-    hist.lock()
-        .map_or(f64::NAN, |h| if h.is_empty() { f64::NAN } else { h.value_at_quantile(q) as f64 / 1000.0 })
+    hist.lock().map_or(f64::NAN, |h| {
+        if h.is_empty() {
+            f64::NAN
+        } else {
+            h.value_at_quantile(q) as f64 / 1000.0
+        }
+    })
+}
+
+/// A percentile in milliseconds; `None` when nothing was recorded.
+pub fn percentile(hist: &Hist, q: f64) -> Option<f64> {
+    Some(percentile_ms(hist, q)).filter(|v| v.is_finite())
 }
 
 /// What a cluster offers the phases.
@@ -85,7 +98,10 @@ impl Target {
     pub async fn password_step(&self, conn: &mut Conn, index: usize) -> anyhow::Result<Step> {
         let user = &self.users[index];
         let answer = conn
-            .post("/api/login", &json!({"loginId": user.email, "password": PASSWORD}))
+            .post(
+                "/api/login",
+                &json!({"loginId": user.email, "password": PASSWORD}),
+            )
             .await?;
         match answer.status {
             242 => {
@@ -139,7 +155,11 @@ pub struct FullLogins {
 }
 
 /// `clients` closed-loop clients doing whole logins (password, 242, code, 200) for `duration`.
-pub async fn full_logins(target: &Target, clients: usize, duration: Duration) -> anyhow::Result<FullLogins> {
+pub async fn full_logins(
+    target: &Target,
+    clients: usize,
+    duration: Duration,
+) -> anyhow::Result<FullLogins> {
     let started = Instant::now();
     let deadline = started + duration;
     let completed = Arc::new(AtomicUsize::new(0));
@@ -148,11 +168,17 @@ pub async fn full_logins(target: &Target, clients: usize, duration: Duration) ->
     let mut tasks = Vec::new();
     for client in 0..clients {
         let target = target.clone();
-        let (completed, refused, latency) = (Arc::clone(&completed), Arc::clone(&refused), Arc::clone(&latency));
+        let (completed, refused, latency) = (
+            Arc::clone(&completed),
+            Arc::clone(&refused),
+            Arc::clone(&latency),
+        );
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::new(target.node(client));
             while Instant::now() < deadline {
-                let index = target.pool.take().await;
+                let Some(index) = target.pool.take() else {
+                    break;
+                };
                 let began = Instant::now();
                 match target.password_step(&mut conn, index).await {
                     Ok(Step::Challenge(prepared)) => {
@@ -205,7 +231,8 @@ pub struct Conns {
 impl Conns {
     pub fn take(&self, target: &Target) -> Conn {
         let reused = self.idle.lock().ok().and_then(|mut idle| idle.pop());
-        reused.unwrap_or_else(|| Conn::new(target.node(self.opened.fetch_add(1, Ordering::Relaxed))))
+        reused
+            .unwrap_or_else(|| Conn::new(target.node(self.opened.fetch_add(1, Ordering::Relaxed))))
     }
 
     pub fn put(&self, conn: Conn) {
@@ -216,7 +243,11 @@ impl Conns {
 }
 
 /// Password steps offered at `rate` per second for `duration`, whatever the answers.
-pub async fn offered_password_steps(target: &Target, rate: f64, duration: Duration) -> anyhow::Result<Offered> {
+pub async fn offered_password_steps(
+    target: &Target,
+    rate: f64,
+    duration: Duration,
+) -> anyhow::Result<Offered> {
     let latency = histogram();
     let refused = Arc::new(AtomicUsize::new(0));
     let prepared = Arc::new(Mutex::new(Vec::new()));
@@ -228,9 +259,16 @@ pub async fn offered_password_steps(target: &Target, rate: f64, duration: Durati
     for i in 0..total {
         let scheduled = started + interval.mul_f64(i as f64);
         tokio::time::sleep_until(scheduled.into()).await;
-        let index = target.pool.take().await;
+        let Some(index) = target.pool.take() else {
+            break;
+        };
         let target = target.clone();
-        let (latency, refused, prepared, conns) = (Arc::clone(&latency), Arc::clone(&refused), Arc::clone(&prepared), conns.clone());
+        let (latency, refused, prepared, conns) = (
+            Arc::clone(&latency),
+            Arc::clone(&refused),
+            Arc::clone(&prepared),
+            conns.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut conn = conns.take(&target);
             let step = target.password_step(&mut conn, index).await;
@@ -277,7 +315,9 @@ pub struct Burst {
 pub async fn burst(target: &Target, count: usize, pid: u32) -> anyhow::Result<Burst> {
     let mut ready = Vec::with_capacity(count);
     for i in 0..count {
-        let index = target.pool.take().await;
+        let Some(index) = target.pool.take() else {
+            break;
+        };
         ready.push((index, Conn::new(target.node(i))));
     }
     let (go, wait) = tokio::sync::watch::channel(false);

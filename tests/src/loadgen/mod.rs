@@ -34,14 +34,17 @@ use std::time::{Duration, Instant};
 
 use daemon::crypto::password::Argon2Cost;
 
-use login::{Prepared, Target, percentile_ms};
+use login::{Prepared, Target, percentile, percentile_ms};
 use node::{Node, NodeSpec};
 use report::Figures;
 use users::UserPool;
 
 /// Command-line options.
 #[derive(Clone, Debug, Default, clap::Parser)]
-#[command(name = "loadgen", about = "Benchmarks twofoldd (see docs/BENCHMARKS.md)")]
+#[command(
+    name = "loadgen",
+    about = "Benchmarks twofoldd (see docs/BENCHMARKS.md)"
+)]
 pub struct Args {
     /// Tiny counts and cheap hashing: checks that every phase runs, in seconds.
     #[arg(long)]
@@ -71,6 +74,10 @@ struct Plan {
     verify_users: usize,
     big_store_users: usize,
     startups: usize,
+    /// Most users the main daemon gets (phases end early when they are all resting).
+    max_users: usize,
+    /// Cap on offered rates (quick mode's cheap hashing makes B meaningless).
+    max_rate: f64,
 }
 
 impl Plan {
@@ -90,6 +97,8 @@ impl Plan {
                 verify_users: 40,
                 big_store_users: 1_000,
                 startups: 1,
+                max_users: 200,
+                max_rate: 100.0,
             }
         } else {
             Plan {
@@ -102,6 +111,8 @@ impl Plan {
                 verify_users: 10_000,
                 big_store_users: 100_000,
                 startups: 3,
+                max_users: 20_000,
+                max_rate: f64::INFINITY,
             }
         }
     }
@@ -121,14 +132,16 @@ impl Cluster {
         kickstart: Option<PathBuf>,
         extra: &[(String, String)],
     ) -> anyhow::Result<Cluster> {
+        // One outbox and one master key for all nodes (in a file: `*_FILE` variables name
+        // files holding a value, not paths).
         let outbox = dir.join("outbox.jsonl");
-        let mut env = vec![
-            ("TWOFOLD_SMS__OUTBOX".to_owned(), outbox.display().to_string()),
-            (
-                "TWOFOLD_MASTER_KEY_FILE".to_owned(),
-                dir.join("master.key").display().to_string(),
-            ),
-        ];
+        let config = dir.join("twofold.toml");
+        let shared = toml_table(&[
+            ("sms", "outbox", &outbox),
+            ("security", "master_key_file", &dir.join("master.key")),
+        ]);
+        std::fs::write(&config, shared)?;
+        let mut env = vec![("TWOFOLD_CONFIG".to_owned(), config.display().to_string())];
         if let Some(url) = &args.store_url {
             env.push(("TWOFOLD_STORE__KIND".to_owned(), "postgres".to_owned()));
             env.push(("TWOFOLD_STORE__URL".to_owned(), url.clone()));
@@ -159,11 +172,36 @@ impl Cluster {
     }
 }
 
+fn toml_table(entries: &[(&str, &str, &Path)]) -> String {
+    let mut table = toml::Table::new();
+    for (section, key, path) in entries {
+        let inner = table
+            .entry((*section).to_owned())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if let toml::Value::Table(inner) = inner {
+            inner.insert(
+                (*key).to_owned(),
+                toml::Value::String(path.display().to_string()),
+            );
+        }
+    }
+    table.to_string()
+}
+
 fn cost_env(cost: Argon2Cost) -> Vec<(String, String)> {
     vec![
-        ("TWOFOLD_SECURITY__ARGON2_MEMORY_KIB".to_owned(), cost.memory_kib.to_string()),
-        ("TWOFOLD_SECURITY__ARGON2_ITERATIONS".to_owned(), cost.iterations.to_string()),
-        ("TWOFOLD_SECURITY__ARGON2_PARALLELISM".to_owned(), cost.parallelism.to_string()),
+        (
+            "TWOFOLD_SECURITY__ARGON2_MEMORY_KIB".to_owned(),
+            cost.memory_kib.to_string(),
+        ),
+        (
+            "TWOFOLD_SECURITY__ARGON2_ITERATIONS".to_owned(),
+            cost.iterations.to_string(),
+        ),
+        (
+            "TWOFOLD_SECURITY__ARGON2_PARALLELISM".to_owned(),
+            cost.parallelism.to_string(),
+        ),
     ]
 }
 
@@ -178,7 +216,10 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
 
 /// Runs every phase and returns the figures.
 pub async fn run(args: &Args) -> anyhow::Result<Figures> {
-    let binary = binary::locate(args.twofoldd.as_deref(), !args.no_build && args.twofoldd.is_none())?;
+    let binary = binary::locate(
+        args.twofoldd.as_deref(),
+        !args.no_build && args.twofoldd.is_none(),
+    )?;
     let plan = Plan::new(args.quick);
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let postgres = args.store_url.is_some();
@@ -190,33 +231,50 @@ pub async fn run(args: &Args) -> anyhow::Result<Figures> {
     };
     let started = Instant::now();
 
-    say(format!("hash bound: {cores} threads for {:?}", plan.hash_time));
+    say(format!(
+        "hash bound: {cores} threads for {:?}",
+        plan.hash_time
+    ));
     let bound = hash_bound::measure(plan.cost, cores, plan.hash_time)?;
     figures.hash_bound_per_s = Some(bound.per_second);
     figures.one_hash_ms = Some(bound.single_ms);
     let b = bound.per_second;
+    let rate = |share: f64| (share * b).min(plan.max_rate);
 
     if !postgres {
         let mut times = Vec::new();
         for _ in 0..plan.startups {
             let dir = tempfile::tempdir()?;
-            let cluster = Cluster::start(&binary, dir.path(), args, None, &cost_env(plan.cost)).await?;
+            let cluster =
+                Cluster::start(&binary, dir.path(), args, None, &cost_env(plan.cost)).await?;
             times.push(cluster.nodes[0].startup.as_secs_f64() * 1000.0);
             cluster.stop().await?;
         }
         figures.startup_ms_empty = median(times);
-        say(format!("start-up on an empty store: {:?} ms", figures.startup_ms_empty));
+        say(format!(
+            "start-up on an empty store: {:?} ms",
+            figures.startup_ms_empty
+        ));
     }
 
     // The main daemon: default configuration, real password hashing.
     let dir = tempfile::tempdir()?;
     let kickstart = seed::write_kickstart(dir.path())?;
-    let main = Cluster::start(&binary, dir.path(), args, Some(kickstart), &cost_env(plan.cost)).await?;
+    let main = Cluster::start(
+        &binary,
+        dir.path(),
+        args,
+        Some(kickstart),
+        &cost_env(plan.cost),
+    )
+    .await?;
     let pid = main.nodes[0].pid();
     figures.rss_idle_mb = Some(main.nodes[0].memory_mib()?.0);
 
     let per_s = |d: Duration| b * d.as_secs_f64();
-    let user_count = ((per_s(plan.full_time) + 0.8 * per_s(plan.p80_time)) * 1.2) as usize + plan.burst + 20;
+    let user_count =
+        (((per_s(plan.full_time) + 0.8 * per_s(plan.p80_time)) * 1.2) as usize + plan.burst + 20)
+            .min(plan.max_users);
     say(format!("creating {user_count} users through the API"));
     let users = Arc::new(users::make_users("bench", user_count));
     seed::create_users(&main.addrs(), &users, 2 * cores).await?;
@@ -228,7 +286,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Figures> {
     };
 
     let clients = cores * 3;
-    say(format!("full logins: {clients} clients for {:?}", plan.full_time));
+    say(format!(
+        "full logins: {clients} clients for {:?}",
+        plan.full_time
+    ));
     let full = login::full_logins(&target, clients, plan.full_time).await?;
     figures.login_full_per_s = Some(full.per_second);
     say(format!(
@@ -239,34 +300,52 @@ pub async fn run(args: &Args) -> anyhow::Result<Figures> {
         percentile_ms(&full.latency, 0.99)
     ));
 
-    say(format!("password steps at 0.8 B = {:.0}/s for {:?}", 0.8 * b, plan.p80_time));
-    let p80 = login::offered_password_steps(&target, 0.8 * b, plan.p80_time).await?;
-    figures.password_step_p50_ms = Some(percentile_ms(&p80.latency, 0.5));
-    figures.password_step_p99_ms = Some(percentile_ms(&p80.latency, 0.99));
-    say(format!("  achieved {:.0}/s, {} refused", p80.achieved_per_second, p80.refused));
+    say(format!(
+        "password steps at 0.8 B = {:.0}/s for {:?}",
+        rate(0.8),
+        plan.p80_time
+    ));
+    let p80 = login::offered_password_steps(&target, rate(0.8), plan.p80_time).await?;
+    figures.password_step_p50_ms = percentile(&p80.latency, 0.5);
+    figures.password_step_p99_ms = percentile(&p80.latency, 0.99);
+    say(format!(
+        "  achieved {:.0}/s, {} refused",
+        p80.achieved_per_second, p80.refused
+    ));
 
     say(format!("burst of {} simultaneous logins", plan.burst));
     let burst = login::burst(&target, plan.burst, pid).await?;
     let (_, hwm) = main.nodes[0].memory_mib()?;
     figures.rss_peak_mb = Some(hwm.max(burst.sampled_peak_mib));
-    say(format!("  {} hashed, {} refused", burst.accepted, burst.refused));
+    say(format!(
+        "  {} hashed, {} refused",
+        burst.accepted, burst.refused
+    ));
 
     let mut prepared: Vec<Prepared> = p80.prepared;
     prepared.extend(burst.prepared);
     let verify_rate = (prepared.len() as f64 / plan.overload_time.as_secs_f64()).clamp(1.0, 200.0);
     say(format!(
         "overload: {:.0} password logins/s (2 B) for {:?}, {verify_rate:.0} code checks/s alongside",
-        2.0 * b,
+        rate(2.0),
         plan.overload_time
     ));
-    let over = overload::run(&target, 2.0 * b, plan.overload_time, prepared, verify_rate).await?;
-    figures.overload_shed_ms = Some(percentile_ms(&over.shed, 0.99));
-    figures.code_verify_p99_ms_under_overload = Some(percentile_ms(&over.verify, 0.99));
+    let over = overload::run(
+        &target,
+        rate(2.0),
+        plan.overload_time,
+        prepared,
+        verify_rate,
+    )
+    .await?;
+    figures.overload_shed_ms = percentile(&over.shed, 0.99);
+    figures.code_verify_p99_ms_under_overload = percentile(&over.verify, 0.99);
     say(format!(
-        "  {} hashed, {} refused (p50 {:.2} ms), {} codes checked, /api/status p99 {:.2} ms",
+        "  {} hashed, {} refused (p50 {:.2} ms), {} failed, {} codes checked, /api/status p99 {:.2} ms",
         over.hashed,
         over.refused,
         percentile_ms(&over.shed, 0.5),
+        over.failed,
         over.verified,
         percentile_ms(&over.status, 0.99)
     ));
@@ -285,7 +364,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Figures> {
     let mut env = cost_env(cheap);
     env.push(("TWOFOLD_SECURITY__HASH_QUEUE".to_owned(), "256".to_owned()));
     let verifier = Cluster::start(&binary, dir.path(), args, Some(kickstart), &env).await?;
-    say(format!("code verification: preparing {} challenges", plan.verify_users));
+    say(format!(
+        "code verification: preparing {} challenges",
+        plan.verify_users
+    ));
     let users = Arc::new(users::make_users("verify", plan.verify_users));
     seed::create_users(&verifier.addrs(), &users, 16).await?;
     let target = Target {
@@ -296,26 +378,39 @@ pub async fn run(args: &Args) -> anyhow::Result<Figures> {
     };
     let prepared = code_verify::prepare(&target, plan.verify_users, 16).await?;
     let concurrency = 16;
-    say(format!("code verification: {} checks, {concurrency} clients", prepared.len()));
+    say(format!(
+        "code verification: {} checks, {concurrency} clients",
+        prepared.len()
+    ));
     let verified = code_verify::run(&target, prepared, concurrency).await?;
     figures.code_verify_per_s = Some(verified.per_second);
-    figures.code_verify_p99_ms = Some(percentile_ms(&verified.latency, 0.99));
-    say(format!("  p50 {:.2} ms", percentile_ms(&verified.latency, 0.5)));
+    figures.code_verify_p99_ms = percentile(&verified.latency, 0.99);
+    say(format!(
+        "  p50 {:.2} ms",
+        percentile_ms(&verified.latency, 0.5)
+    ));
     verifier.stop().await?;
 
     if !postgres {
         say(format!("start-up with {} users", plan.big_store_users));
         let dir = tempfile::tempdir()?;
         let env = cost_env(plan.cost);
-        Cluster::start(&binary, dir.path(), args, None, &env).await?.stop().await?;
+        Cluster::start(&binary, dir.path(), args, None, &env)
+            .await?
+            .stop()
+            .await?;
         let data = dir.path().join("node0");
         let before = node::store_bytes(&data);
         let users = users::make_users("big", plan.big_store_users);
         let writing = Instant::now();
         seed::write_users_directly(&data, &users, plan.cost).await?;
         let after = node::store_bytes(&data);
-        say(format!("  wrote them in {:.1} s", writing.elapsed().as_secs_f64()));
-        figures.store_bytes_per_user = Some(after.saturating_sub(before) as f64 / users.len() as f64);
+        say(format!(
+            "  wrote them in {:.1} s",
+            writing.elapsed().as_secs_f64()
+        ));
+        figures.store_bytes_per_user =
+            Some(after.saturating_sub(before) as f64 / users.len() as f64);
         let mut times = Vec::new();
         for _ in 0..plan.startups {
             let cluster = Cluster::start(&binary, dir.path(), args, None, &env).await?;
@@ -330,14 +425,24 @@ pub async fn run(args: &Args) -> anyhow::Result<Figures> {
 
 /// The binary's entry point: runs, prints the table and the JSON line.
 pub fn main_with(args: Args) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let figures = runtime.block_on(run(&args))?;
     let label = match (&args.store_url, args.nodes) {
         (Some(_), n) => format!("{n} node(s) on PostgreSQL"),
         (None, _) => "1 node on redb".to_owned(),
     };
-    let mode = if args.quick { ", QUICK (tiny counts, cheap hashing: not a benchmark)" } else { "" };
-    println!("twofold benchmark: {label}{mode}, commit {}, {} cores", figures.commit, std::thread::available_parallelism().map_or(1, usize::from));
+    let mode = if args.quick {
+        ", QUICK (tiny counts, cheap hashing: not a benchmark)"
+    } else {
+        ""
+    };
+    println!(
+        "twofold benchmark: {label}{mode}, commit {}, {} cores",
+        figures.commit,
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
     print!("{}", figures.table());
     let mut json = figures.json();
     if args.store_url.is_some() || args.nodes > 1 {

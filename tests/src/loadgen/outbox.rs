@@ -76,15 +76,30 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("outbox.jsonl");
         let line = |to: &str, code: &str| {
-            format!("{{\"to\":\"{to}\",\"body\":\"{code} is your code\",\"sentInstant\":1,\"messageId\":\"m\"}}\n")
+            format!(
+                "{{\"to\":\"{to}\",\"body\":\"{code} is your code\",\"sentInstant\":1,\"messageId\":\"m\"}}\n"
+            )
         };
         let mut tail = OutboxTail::new(path.clone());
         assert_eq!(tail.code_for("+1").expect("poll"), None);
         std::fs::write(&path, line("+1", "123456") + &line("+2", "222222")).expect("write");
-        assert_eq!(tail.code_for("+1").expect("poll").as_deref(), Some("123456"));
-        assert_eq!(tail.code_for("+1").expect("poll"), None, "a code is handed out once");
-        let mut more = std::fs::OpenOptions::new().append(true).open(&path).expect("open");
+        assert_eq!(
+            tail.code_for("+1").expect("poll").as_deref(),
+            Some("123456")
+        );
+        assert_eq!(
+            tail.code_for("+1").expect("poll"),
+            None,
+            "a code is handed out once"
+        );
+        let mut more = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("open");
         std::io::Write::write_all(&mut more, line("+2", "333333").as_bytes()).expect("append");
-        assert_eq!(tail.code_for("+2").expect("poll").as_deref(), Some("333333"));
+        assert_eq!(
+            tail.code_for("+2").expect("poll").as_deref(),
+            Some("333333")
+        );
     }
 }

@@ -3,8 +3,8 @@
 //! verified and `/api/status` is polled at a steady pace. Measures how fast the excess is
 //! refused and whether the cheap requests keep their latency.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -17,6 +17,8 @@ pub struct Overload {
     pub shed: Hist,
     pub refused: usize,
     pub hashed: usize,
+    /// Requests that got no HTTP answer at all (connection refused or reset).
+    pub failed: usize,
     pub verify: Hist,
     pub verified: usize,
     pub status: Hist,
@@ -36,6 +38,7 @@ pub async fn run(
     let status = histogram();
     let refused = Arc::new(AtomicUsize::new(0));
     let hashed = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let deadline = started + duration;
 
@@ -97,7 +100,12 @@ pub async fn run(
         }
         tokio::time::sleep_until(scheduled.into()).await;
         let (conns, target) = (conns.clone(), target.clone());
-        let (shed, refused, hashed) = (Arc::clone(&shed), Arc::clone(&refused), Arc::clone(&hashed));
+        let (shed, refused, hashed, failed) = (
+            Arc::clone(&shed),
+            Arc::clone(&refused),
+            Arc::clone(&hashed),
+            Arc::clone(&failed),
+        );
         tasks.push(tokio::spawn(async move {
             let mut conn = conns.take(&target);
             let began = Instant::now();
@@ -108,7 +116,10 @@ pub async fn run(
                 )
                 .await;
             conns.put(conn);
-            let answer = answer?;
+            let Ok(answer) = answer else {
+                failed.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            };
             match answer.status {
                 429 | 503 if answer.retry_after => {
                     record(&shed, began);
@@ -134,6 +145,7 @@ pub async fn run(
         shed,
         refused: refused.load(Ordering::Relaxed),
         hashed: hashed.load(Ordering::Relaxed),
+        failed: failed.load(Ordering::Relaxed),
         verify: verify_hist,
         verified,
         status,

@@ -42,48 +42,125 @@ impl Figures {
         let at_least = |v: Option<f64>, min: f64| Some(v? >= min);
         let three_hashes = self.one_hash_ms.map(|h| 3.0 * h);
         vec![
-            ("hash_bound_per_s", self.hash_bound_per_s, "B (the bound)".to_owned(), None),
-            ("login_full_per_s", self.login_full_per_s, "-".to_owned(), None),
-            ("login_ratio", self.login_ratio(), ">= 0.90".to_owned(), at_least(self.login_ratio(), 0.90)),
-            ("password_step_p50_ms", self.password_step_p50_ms, "- (at 0.8 B)".to_owned(), None),
+            (
+                "hash_bound_per_s",
+                self.hash_bound_per_s,
+                "B (the bound)".to_owned(),
+                None,
+            ),
+            (
+                "login_full_per_s",
+                self.login_full_per_s,
+                "-".to_owned(),
+                None,
+            ),
+            (
+                "login_ratio",
+                self.login_ratio(),
+                ">= 0.90".to_owned(),
+                at_least(self.login_ratio(), 0.90),
+            ),
+            (
+                "password_step_p50_ms",
+                self.password_step_p50_ms,
+                "- (at 0.8 B)".to_owned(),
+                None,
+            ),
             (
                 "password_step_p99_ms",
                 self.password_step_p99_ms,
                 format!("<= 3 x one hash = {}", fmt(three_hashes)),
                 at_most(self.password_step_p99_ms, three_hashes),
             ),
-            ("code_verify_per_s", self.code_verify_per_s, ">= 5000".to_owned(), at_least(self.code_verify_per_s, 5000.0)),
-            ("code_verify_p99_ms", self.code_verify_p99_ms, "<= 5".to_owned(), at_most(self.code_verify_p99_ms, Some(5.0))),
-            ("rss_idle_mb", self.rss_idle_mb, "<= 20".to_owned(), at_most(self.rss_idle_mb, Some(20.0))),
+            (
+                "code_verify_per_s",
+                self.code_verify_per_s,
+                ">= 5000".to_owned(),
+                at_least(self.code_verify_per_s, 5000.0),
+            ),
+            (
+                "code_verify_p99_ms",
+                self.code_verify_p99_ms,
+                "<= 5".to_owned(),
+                at_most(self.code_verify_p99_ms, Some(5.0)),
+            ),
+            (
+                "rss_idle_mb",
+                self.rss_idle_mb,
+                "<= 20".to_owned(),
+                at_most(self.rss_idle_mb, Some(20.0)),
+            ),
             (
                 "rss_peak_mb",
                 self.rss_peak_mb,
-                format!("<= idle + pool x m_cost + 32 = {}", fmt(self.peak_allowed())),
+                format!(
+                    "<= idle + pool x m_cost + 32 = {}",
+                    fmt(self.peak_allowed())
+                ),
                 at_most(self.rss_peak_mb, self.peak_allowed()),
             ),
-            ("hash_pool_size", self.hash_pool_size.map(|n| n as f64), "-".to_owned(), None),
-            ("overload_shed_ms", self.overload_shed_ms, "<= 10 (p99 of refusals)".to_owned(), at_most(self.overload_shed_ms, Some(10.0))),
+            (
+                "hash_pool_size",
+                self.hash_pool_size.map(|n| n as f64),
+                "-".to_owned(),
+                None,
+            ),
+            (
+                "overload_shed_ms",
+                self.overload_shed_ms,
+                "<= 10 (p99 of refusals)".to_owned(),
+                at_most(self.overload_shed_ms, Some(10.0)),
+            ),
             (
                 "code_verify_p99_ms_under_overload",
                 self.code_verify_p99_ms_under_overload,
                 "<= 20".to_owned(),
                 at_most(self.code_verify_p99_ms_under_overload, Some(20.0)),
             ),
-            ("startup_ms_empty", self.startup_ms_empty, "<= 100".to_owned(), at_most(self.startup_ms_empty, Some(100.0))),
-            ("startup_ms_100k", self.startup_ms_100k, "<= 1000".to_owned(), at_most(self.startup_ms_100k, Some(1000.0))),
-            ("store_bytes_per_user", self.store_bytes_per_user, "-".to_owned(), None),
+            (
+                "startup_ms_empty",
+                self.startup_ms_empty,
+                "<= 100".to_owned(),
+                at_most(self.startup_ms_empty, Some(100.0)),
+            ),
+            (
+                "startup_ms_100k",
+                self.startup_ms_100k,
+                "<= 1000".to_owned(),
+                at_most(self.startup_ms_100k, Some(1000.0)),
+            ),
+            (
+                "store_bytes_per_user",
+                self.store_bytes_per_user,
+                "-".to_owned(),
+                None,
+            ),
         ]
     }
 
     pub fn table(&self) -> String {
-        let mut out = format!("{:<36} {:>12}  {:<44} {}\n", "figure", "value", "target", "met");
+        let mut out = format!(
+            "{:<36} {:>12}  {:<44} {}\n",
+            "figure", "value", "target", "met"
+        );
         for (key, value, target, met) in self.rows() {
-            let met = match met {
-                Some(true) => "yes",
-                Some(false) => "NO",
-                None => "",
+            if key == "hash_pool_size" {
+                let size = self
+                    .hash_pool_size
+                    .map_or_else(|| "n/a".to_owned(), |n| n.to_string());
+                out.push_str(&format!("{key:<36} {size:>12}  {target:<44}\n"));
+                continue;
+            }
+            let met = match (met, value) {
+                (Some(true), _) => "yes",
+                (Some(false), _) => "NO",
+                (None, None) if target != "-" => "not measured",
+                (None, _) => "",
             };
-            out.push_str(&format!("{key:<36} {:>12}  {target:<44} {met}\n", fmt(value)));
+            out.push_str(&format!(
+                "{key:<36} {:>12}  {target:<44} {met}\n",
+                fmt(value)
+            ));
         }
         out
     }
@@ -137,13 +214,29 @@ mod tests {
             ..Figures::default()
         };
         let json = figures.json();
-        let keys: Vec<&str> = json.as_object().expect("object").keys().map(String::as_str).collect();
+        let keys: Vec<&str> = json
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
         let mut expected = vec![
-            "hash_bound_per_s", "login_full_per_s", "login_ratio", "password_step_p50_ms",
-            "password_step_p99_ms", "code_verify_per_s", "code_verify_p99_ms", "rss_idle_mb",
-            "rss_peak_mb", "hash_pool_size", "overload_shed_ms",
-            "code_verify_p99_ms_under_overload", "startup_ms_empty", "startup_ms_100k",
-            "store_bytes_per_user", "commit",
+            "hash_bound_per_s",
+            "login_full_per_s",
+            "login_ratio",
+            "password_step_p50_ms",
+            "password_step_p99_ms",
+            "code_verify_per_s",
+            "code_verify_p99_ms",
+            "rss_idle_mb",
+            "rss_peak_mb",
+            "hash_pool_size",
+            "overload_shed_ms",
+            "code_verify_p99_ms_under_overload",
+            "startup_ms_empty",
+            "startup_ms_100k",
+            "store_bytes_per_user",
+            "commit",
         ];
         let mut got = keys.clone();
         got.sort_unstable();

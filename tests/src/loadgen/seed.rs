@@ -13,8 +13,8 @@ use daemon::domain::tenant::DEFAULT_TENANT_ID;
 use daemon::domain::time::Timestamp;
 use daemon::domain::two_factor::{Method, MethodKind, TwoFactor};
 use daemon::domain::user::{Profile, User};
-use daemon::store::{Store, StoreError};
 use daemon::store::redb::RedbStore;
+use daemon::store::{Store, StoreError};
 use serde_json::json;
 
 use super::client::Conn;
@@ -62,13 +62,22 @@ pub async fn create_users(
                     "mobilePhone": user.phone,
                     "twoFactor": {"methods": [{"method": "sms", "mobilePhone": user.phone}]}
                 }});
-                let answer = conn
-                    .call(
-                        hyper::Method::POST,
-                        "/api/user",
-                        Some(serde_json::to_vec(&body)?),
-                    )
-                    .await?;
+                let answer = loop {
+                    let answer = conn
+                        .call(
+                            hyper::Method::POST,
+                            "/api/user",
+                            Some(API_KEY),
+                            Some(serde_json::to_vec(&body)?),
+                        )
+                        .await?;
+                    // A full hashing queue refuses; come back shortly.
+                    if answer.status == 503 && answer.retry_after {
+                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                        continue;
+                    }
+                    break answer;
+                };
                 if answer.status != 200 {
                     anyhow::bail!(
                         "creating {} answered {}: {}",
@@ -104,10 +113,7 @@ pub async fn write_users_directly(
     let store: Arc<dyn Store> = Arc::new(RedbStore::open(data_dir)?);
     let at = now();
     for chunk in users.chunks(5_000) {
-        let records: Vec<User> = chunk
-            .iter()
-            .map(|u| bench_user(u, &hash, at))
-            .collect();
+        let records: Vec<User> = chunk.iter().map(|u| bench_user(u, &hash, at)).collect();
         store
             .write(move |tx| {
                 for user in &records {

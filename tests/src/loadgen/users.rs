@@ -23,10 +23,17 @@ pub fn make_users(prefix: &str, count: usize) -> Vec<BenchUser> {
     while users.len() < count {
         // Area code 212 (New York), exchanges 201..999, lines 0000..9999.
         let exchange = 201 + (candidate / 10_000) % 799;
-        let area = [212u64, 213, 305, 312, 415, 617, 702, 713][(candidate / 7_990_000) as usize % 8];
+        let area =
+            [212u64, 213, 305, 312, 415, 617, 702, 713][(candidate / 7_990_000) as usize % 8];
         let phone = format!("+1{area}{exchange}{:04}", candidate % 10_000);
         candidate += 1;
-        if exchange % 100 == 11 || exchange == 555 || exchange == 950 || exchange == 958 || exchange == 959 || exchange == 976 {
+        if exchange % 100 == 11
+            || exchange == 555
+            || exchange == 950
+            || exchange == 958
+            || exchange == 959
+            || exchange == 976
+        {
             continue;
         }
         let ok = daemon::domain::phone::parse(&phone, None).is_ok_and(|p| p.kind.accepts_sms());
@@ -53,24 +60,16 @@ impl UserPool {
         }
     }
 
-    /// The next user whose SMS limits allow a code now; waits when every user is resting.
-    pub async fn take(&self) -> usize {
-        loop {
-            let next = {
-                let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-                match queue.front() {
-                    Some(&(index, ready)) if ready <= Instant::now() => {
-                        queue.pop_front();
-                        Ok(index)
-                    }
-                    Some(&(_, ready)) => Err(ready),
-                    None => Err(Instant::now() + Duration::from_millis(5)),
-                }
-            };
-            match next {
-                Ok(index) => return index,
-                Err(ready) => tokio::time::sleep_until(ready.into()).await,
+    /// The next user whose SMS limits allow a code now; `None` when every user is resting
+    /// (the pool was sized too small for the run: the phase ends early instead of waiting).
+    pub fn take(&self) -> Option<usize> {
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        match queue.front() {
+            Some(&(index, ready)) if ready <= Instant::now() => {
+                queue.pop_front();
+                Some(index)
             }
+            _ => None,
         }
     }
 
