@@ -154,11 +154,13 @@ pub struct FullLogins {
     pub latency: Hist,
 }
 
-/// `clients` closed-loop clients doing whole logins (password, 242, code, 200) for `duration`.
+/// `clients` closed-loop clients doing whole logins (password, 242, code, 200) for `duration`
+/// or until `at_most` completed.
 pub async fn full_logins(
     target: &Target,
     clients: usize,
     duration: Duration,
+    at_most: usize,
 ) -> anyhow::Result<FullLogins> {
     let started = Instant::now();
     let deadline = started + duration;
@@ -175,7 +177,7 @@ pub async fn full_logins(
         );
         tasks.push(tokio::spawn(async move {
             let mut conn = Conn::new(target.node(client));
-            while Instant::now() < deadline {
+            while Instant::now() < deadline && completed.load(Ordering::Relaxed) < at_most {
                 let Some(index) = target.pool.take() else {
                     break;
                 };

@@ -78,6 +78,8 @@ struct Plan {
     max_users: usize,
     /// Cap on offered rates (quick mode's cheap hashing makes B meaningless).
     max_rate: f64,
+    /// Most full logins (quick mode leaves users for the later phases).
+    max_full_logins: usize,
 }
 
 impl Plan {
@@ -99,6 +101,7 @@ impl Plan {
                 startups: 1,
                 max_users: 200,
                 max_rate: 100.0,
+                max_full_logins: 50,
             }
         } else {
             Plan {
@@ -113,6 +116,7 @@ impl Plan {
                 startups: 3,
                 max_users: 20_000,
                 max_rate: f64::INFINITY,
+                max_full_logins: usize::MAX,
             }
         }
     }
@@ -290,7 +294,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Figures> {
         "full logins: {clients} clients for {:?}",
         plan.full_time
     ));
-    let full = login::full_logins(&target, clients, plan.full_time).await?;
+    let full = login::full_logins(&target, clients, plan.full_time, plan.max_full_logins).await?;
     figures.login_full_per_s = Some(full.per_second);
     say(format!(
         "  {} logins, {} refused, p50 {:.1} ms, p99 {:.1} ms",

@@ -50,11 +50,9 @@ impl OutboxTail {
         Ok(())
     }
 
-    /// The latest code sent to `phone`, reading new lines first.
+    /// The latest code sent to `phone`, reading new lines first (so an older, unclaimed code
+    /// is never handed out); each code is handed out once.
     pub fn code_for(&mut self, phone: &str) -> anyhow::Result<Option<String>> {
-        if let Some(code) = self.latest.remove(phone) {
-            return Ok(Some(code));
-        }
         self.poll()?;
         Ok(self.latest.remove(phone))
     }
