@@ -9,6 +9,7 @@ mod cluster;
 mod enrolment;
 mod hardening;
 mod http;
+mod loadgen;
 mod login;
 mod messengers;
 mod postgres_store;

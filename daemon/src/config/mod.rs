@@ -113,6 +113,8 @@ pub struct StoreConfig {
     /// PostgreSQL connections per node.
     pub pool_size: usize,
     pub connect_timeout_secs: u64,
+    /// redb's page cache, in MiB (filled as pages are read; the OS caches the file as well).
+    pub cache_mib: u64,
 }
 
 /// Serialises a secret as a placeholder, so a printed configuration never shows it.
@@ -132,6 +134,7 @@ impl Default for StoreConfig {
             url: None,
             pool_size: 16,
             connect_timeout_secs: 5,
+            cache_mib: 64,
         }
     }
 }
@@ -344,6 +347,9 @@ impl Config {
                 "server.body_read_timeout_secs",
                 "must be at least 1",
             ));
+        }
+        if self.store.cache_mib == 0 {
+            return Err(invalid("store.cache_mib", "must be at least 1"));
         }
         if self.server.max_connections == 0 {
             return Err(invalid("server.max_connections", "must be at least 1"));

@@ -234,3 +234,20 @@ fn the_master_key_file_alias_sets_the_path() {
         PathBuf::from("/etc/twofold/master.key")
     );
 }
+
+#[test]
+fn store_cache_size_comes_from_the_environment_and_must_be_positive() {
+    let config = Config::load(&Sources::default()).expect("defaults");
+    assert_eq!(config.store.cache_mib, 64);
+    let sources = Sources {
+        env: env(&[("TWOFOLD_STORE__CACHE_MIB", "256")]),
+        ..Sources::default()
+    };
+    assert_eq!(Config::load(&sources).expect("load").store.cache_mib, 256);
+    let sources = Sources {
+        env: env(&[("TWOFOLD_STORE__CACHE_MIB", "0")]),
+        ..Sources::default()
+    };
+    let error = Config::load(&sources).expect_err("zero is refused");
+    assert!(error.to_string().contains("store.cache_mib"), "{error}");
+}

@@ -1,12 +1,13 @@
 //! Password hashing with Argon2id on a bounded pool of worker threads.
 //!
 //! Hashing is deliberately expensive (≈15 ms and 19 MiB at the defaults), so it never runs on
-//! the async workers: a fixed number of threads (≤ cores) each own one pre-allocated memory
-//! buffer, and a bounded queue sits in front of them. When the queue is full the pool refuses
+//! the async workers: a fixed number of threads (≤ cores) each own one memory buffer,
+//! allocated on the worker's first hash and reused after, and a bounded queue sits in front
+//! of them. When the queue is full the pool refuses
 //! at once ([`PoolError::Overloaded`]) instead of queueing without limit: overload sheds in
 //! microseconds and memory stays at `workers × m_cost`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -97,14 +98,28 @@ fn hash_with(
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
         .hash_password_into_with_memory(password, &salt, &mut out, scratch.blocks_for(&params))
         .map_err(|e| CryptoError::Hashing(e.to_string()))?;
+    phc_string(&params, &salt, &out)
+}
+
+fn phc_string(params: &Params, salt: &[u8], out: &[u8]) -> Result<String, CryptoError> {
     let phc = PasswordHash {
         algorithm: ARGON2ID,
         version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params).map_err(|e| CryptoError::Hashing(e.to_string()))?,
-        salt: Some(Salt::new(&salt).map_err(|e| CryptoError::Hashing(e.to_string()))?),
-        hash: Some(Output::new(&out).map_err(|e| CryptoError::Hashing(e.to_string()))?),
+        params: ParamsString::try_from(params).map_err(|e| CryptoError::Hashing(e.to_string()))?,
+        salt: Some(Salt::new(salt).map_err(|e| CryptoError::Hashing(e.to_string()))?),
+        hash: Some(Output::new(out).map_err(|e| CryptoError::Hashing(e.to_string()))?),
     };
     Ok(phc.to_string())
+}
+
+/// A hash with the configured parameters, a random salt and a random output: verifying
+/// against it costs exactly one hash and matches no password (with probability 2⁻²⁵⁶).
+/// Made without hashing, so start-up does not pay for it.
+fn dummy_hash(cost: &Argon2Cost) -> Result<String, CryptoError> {
+    let params = cost.params()?;
+    let salt = random::bytes::<SALT_LEN>()?;
+    let out = Zeroizing::new(random::bytes::<OUTPUT_LEN>()?);
+    phc_string(&params, &salt, out.as_slice())
 }
 
 /// Checks `password` against a stored PHC string in constant time.
@@ -198,8 +213,8 @@ pub struct HashPool {
     sender: SyncSender<(Instant, Job)>,
     config: PoolConfig,
     stats: Arc<PoolStats>,
-    /// Roughly how long one hash takes, for `Retry-After` on refusal.
-    typical: Duration,
+    /// How long the latest hash took, in microseconds, for `Retry-After` on refusal.
+    typical_micros: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for HashPool {
@@ -211,20 +226,12 @@ impl std::fmt::Debug for HashPool {
 }
 
 impl HashPool {
-    /// Starts the workers and computes the dummy hash used for unknown users.
+    /// Starts the workers and makes the dummy hash used for unknown users.
     pub fn start(config: PoolConfig) -> Result<Self, CryptoError> {
         config.cost.validate()?;
         let workers = config.workers.max(1);
-        let mut scratch = Scratch::new();
-        let dummy_password = random::token::<24>()?;
-        let started = Instant::now();
-        let dummy = Arc::new(hash_with(
-            &mut scratch,
-            &config.cost,
-            dummy_password.as_bytes(),
-        )?);
-        let typical = started.elapsed();
-        drop(scratch);
+        let dummy = Arc::new(dummy_hash(&config.cost)?);
+        let typical_micros = Arc::new(AtomicU64::new(0));
 
         let (sender, receiver) = sync_channel::<(Instant, Job)>(config.queue);
         let receiver = Arc::new(Mutex::new(receiver));
@@ -233,17 +240,18 @@ impl HashPool {
             let receiver = Arc::clone(&receiver);
             let dummy = Arc::clone(&dummy);
             let stats = Arc::clone(&stats);
+            let typical = Arc::clone(&typical_micros);
             let cost = config.cost;
             std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
-                .spawn(move || worker(receiver, cost, dummy, stats))
+                .spawn(move || worker(receiver, cost, dummy, stats, typical))
                 .map_err(|e| CryptoError::Hashing(format!("cannot start a hashing thread: {e}")))?;
         }
         Ok(Self {
             sender,
             config: PoolConfig { workers, ..config },
             stats,
-            typical,
+            typical_micros,
         })
     }
 
@@ -263,7 +271,8 @@ impl HashPool {
                 self.stats.waiting.fetch_sub(1, Ordering::Relaxed);
                 self.stats.refused.fetch_add(1, Ordering::Relaxed);
                 // The queue drains in about (queue / workers) hashes.
-                let drain = self.typical.saturating_mul(
+                let typical = Duration::from_micros(self.typical_micros.load(Ordering::Relaxed));
+                let drain = typical.saturating_mul(
                     u32::try_from(self.config.queue / self.config.workers.max(1) + 1)
                         .unwrap_or(u32::MAX),
                 );
@@ -305,12 +314,11 @@ fn worker(
     cost: Argon2Cost,
     dummy: Arc<String>,
     stats: Arc<PoolStats>,
+    typical_micros: Arc<AtomicU64>,
 ) {
+    // Allocated on this worker's first hash and reused for every later one: an idle daemon
+    // holds no Argon2 memory, a busy one at most `workers × m_cost`.
     let mut scratch = Scratch::new();
-    // Pre-fault this worker's buffer now rather than on the first login.
-    if let Ok(params) = cost.params() {
-        scratch.blocks_for(&params);
-    }
     loop {
         let next = match receiver.lock() {
             Ok(guard) => guard.recv(),
@@ -331,6 +339,7 @@ fn worker(
                 "a password hash waited long for a worker"
             );
         }
+        let hashing = Instant::now();
         match job {
             Job::Hash { password, reply } => {
                 let _ = reply.send(hash_with(&mut scratch, &cost, password.as_bytes()));
@@ -353,6 +362,10 @@ fn worker(
                 let _ = reply.send(result);
             }
         }
+        typical_micros.store(
+            u64::try_from(hashing.elapsed().as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
         stats.completed.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -433,6 +446,15 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn the_dummy_hash_has_the_configured_cost_and_matches_nothing() {
+        let dummy = dummy_hash(&TEST_COST).expect("dummy");
+        assert!(dummy.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{dummy}");
+        let v = verify_blocking(&TEST_COST, "", &dummy).expect("verifies like a real hash");
+        assert!(!v.matches && !v.needs_rehash);
+        assert_ne!(dummy, dummy_hash(&TEST_COST).expect("dummy"));
     }
 
     #[tokio::test]

@@ -53,7 +53,9 @@ pub enum StartError {
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
     match config.store.kind {
         StoreKind::Redb => {
-            let store = RedbStore::open_with(&config.store.data_dir, config.store.min_free_bytes)?;
+            let cache = usize::try_from(config.store.cache_mib.saturating_mul(1024 * 1024)).ok();
+            let store =
+                RedbStore::open_tuned(&config.store.data_dir, config.store.min_free_bytes, cache)?;
             warn_if_open_to_others(&config.store.data_dir);
             Ok(Arc::new(store))
         }

@@ -60,6 +60,16 @@ impl RedbStore {
     /// Like [`RedbStore::open`], refusing writes while the volume has less than
     /// `min_free_bytes` free (0: no floor).
     pub fn open_with(data_dir: &Path, min_free_bytes: u64) -> Result<Self, StoreError> {
+        Self::open_tuned(data_dir, min_free_bytes, None)
+    }
+
+    /// Like [`RedbStore::open_with`], with redb's page cache capped at `cache_bytes` (`None`:
+    /// redb's default).
+    pub fn open_tuned(
+        data_dir: &Path,
+        min_free_bytes: u64,
+        cache_bytes: Option<usize>,
+    ) -> Result<Self, StoreError> {
         // The data directory holds everything worth stealing: only its owner may enter.
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
@@ -71,11 +81,23 @@ impl RedbStore {
         builder.create(data_dir).map_err(|e| {
             StoreError::Unavailable(format!("cannot create {}: {e}", data_dir.display()))
         })?;
-        Self::open_file(&data_dir.join(FILE_NAME), min_free_bytes)
+        Self::open_file_tuned(&data_dir.join(FILE_NAME), min_free_bytes, cache_bytes)
     }
 
     pub fn open_file(path: &Path, min_free_bytes: u64) -> Result<Self, StoreError> {
-        let db = Database::create(path).map_err(|e| match e {
+        Self::open_file_tuned(path, min_free_bytes, None)
+    }
+
+    fn open_file_tuned(
+        path: &Path,
+        min_free_bytes: u64,
+        cache_bytes: Option<usize>,
+    ) -> Result<Self, StoreError> {
+        let mut builder = redb::Builder::new();
+        if let Some(bytes) = cache_bytes {
+            builder.set_cache_size(bytes);
+        }
+        let db = builder.create(path).map_err(|e| match e {
             redb::DatabaseError::DatabaseAlreadyOpen => {
                 StoreError::Locked(path.display().to_string())
             }
