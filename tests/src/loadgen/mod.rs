@@ -58,7 +58,8 @@ pub struct Args {
     /// Daemon processes to spread the load over (round robin).
     #[arg(long, default_value_t = 1)]
     pub nodes: usize,
-    /// A PostgreSQL URL: the nodes share this store instead of redb.
+    /// A PostgreSQL URL: the nodes share this store instead of redb. It must name a throwaway
+    /// database: every phase empties it first.
     #[arg(long)]
     pub store_url: Option<String>,
 }
@@ -122,6 +123,19 @@ impl Plan {
     }
 }
 
+/// Each cluster starts on a fresh store, as on redb: the benchmark database is emptied (the
+/// `--store-url` database must be a throwaway one; the help says so).
+async fn empty_database(url: &str) -> anyhow::Result<()> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    let connection = tokio::spawn(connection);
+    client
+        .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        .await?;
+    drop(client);
+    let _ = connection.await;
+    Ok(())
+}
+
 /// A set of nodes sharing one store (one node for redb).
 struct Cluster {
     nodes: Vec<Node>,
@@ -147,6 +161,7 @@ impl Cluster {
         std::fs::write(&config, shared)?;
         let mut env = vec![("TWOFOLD_CONFIG".to_owned(), config.display().to_string())];
         if let Some(url) = &args.store_url {
+            empty_database(url).await?;
             env.push(("TWOFOLD_STORE__KIND".to_owned(), "postgres".to_owned()));
             env.push(("TWOFOLD_STORE__URL".to_owned(), url.clone()));
         }
