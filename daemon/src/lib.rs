@@ -25,6 +25,7 @@ pub mod http;
 pub mod kickstart;
 pub mod metrics;
 pub mod metrics_listener;
+pub mod private_file;
 pub mod server;
 pub mod service;
 pub mod store;

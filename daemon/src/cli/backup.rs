@@ -50,15 +50,7 @@ fn api_key(args: &BackupArgs) -> anyhow::Result<String> {
 }
 
 fn create_private(path: &Path) -> anyhow::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-        .open(path)
+    crate::private_file::create_new(path)
         .with_context(|| format!("cannot create {}", path.display()))
 }
 

@@ -63,14 +63,7 @@ fn write_new(path: &Path, key: &[u8; 32]) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)?;
     }
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
+    let mut file = crate::private_file::create_new(path)?;
     file.write_all(encode(key).as_bytes())?;
     file.sync_all()
 }

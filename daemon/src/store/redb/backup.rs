@@ -13,15 +13,7 @@ use crate::store::StoreError;
 /// Writes the snapshot to `path`, which must not exist yet (created with mode 0600).
 pub(super) fn snapshot(db: &Database, path: &Path) -> Result<(), StoreError> {
     let snapshot = db.begin_read().map_err(backend)?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-        .open(path)
+    crate::private_file::create_new(path)
         .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", path.display())))?;
     let copy = || -> Result<(), StoreError> {
         let target = Database::create(path).map_err(backend)?;
