@@ -30,7 +30,7 @@ async fn node(url: &str, key: &Path) -> TestDaemon {
 }
 
 struct Pair {
-    _cluster: PgCluster,
+    cluster: PgCluster,
     _keys: tempfile::TempDir,
     one: TestDaemon,
     two: TestDaemon,
@@ -46,7 +46,7 @@ async fn two_nodes(cluster: PgCluster) -> Pair {
     let two = node(&url, &key).await;
     let app = one.create_application("Shared").await;
     Pair {
-        _cluster: cluster,
+        cluster,
         _keys: keys,
         one,
         two,
@@ -198,12 +198,13 @@ async fn stopping_postgres_gives_503_and_starting_it_again_restores_service() {
     let Some(cluster) = PgCluster::private_or_skip("cluster: outage") else {
         return;
     };
-    let url = cluster.create_database().await;
-    let keys = tempfile::tempdir().unwrap();
-    let key = keys.path().join("master.key");
-    let one = node(&url, &key).await;
-    let two = node(&url, &key).await;
-    let app = one.create_application("Outage").await;
+    let Pair {
+        cluster,
+        _keys,
+        one,
+        two,
+        app,
+    } = two_nodes(cluster).await;
     one.create_user("outage@example.com", "correct horse", &app, None)
         .await;
 
