@@ -475,13 +475,21 @@ mod tests {
         assert!(!pool.verify("secret", None).await.expect("dummy").matches);
 
         // Fill the queue without awaiting: with one worker and one slot, a burst must be refused.
+        // Each job of the burst costs a real hash (tens of milliseconds, the PHC string's own
+        // parameters), so the worker cannot drain the queue between two submissions.
+        let slow = dummy_hash(&Argon2Cost {
+            memory_kib: 16 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        })
+        .expect("slow hash");
         let mut refused = 0;
         let mut pending = Vec::new();
         for _ in 0..50 {
             let (reply, answer) = oneshot::channel();
             match pool.submit(Job::Verify {
                 password: Zeroizing::new("x".to_owned()),
-                phc: Some(phc.clone()),
+                phc: Some(slow.clone()),
                 reply,
             }) {
                 Ok(()) => pending.push(answer),
