@@ -6,8 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{DecodingKey, Validation};
+use jsonwebtoken::Validation;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tests::harness::TestDaemon;
@@ -55,22 +54,9 @@ async fn two_nodes(cluster: PgCluster) -> Pair {
 }
 
 async fn verify_with_jwks(daemon: &TestDaemon, token: &str) -> Value {
-    let jwks: JwkSet = serde_json::from_value(
-        daemon
-            .anonymous(Method::GET, "/.well-known/jwks.json", None)
-            .await
-            .expect(200),
-    )
-    .unwrap();
-    let kid = jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
-    let jwk = jwks
-        .find(&kid)
-        .expect("the signing key is published by this node");
     let mut validation = Validation::new(jsonwebtoken::Algorithm::ES256);
     validation.validate_aud = false;
-    jsonwebtoken::decode::<Value>(token, &DecodingKey::from_jwk(jwk).unwrap(), &validation)
-        .expect("the token verifies")
-        .claims
+    daemon.verify_with_jwks(token, &validation).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -250,6 +250,30 @@ impl TestDaemon {
         self.request(method, path, None, body).await
     }
 
+    /// Verifies `token` with nothing but this daemon's published JWKS, as a resource server
+    /// would, and returns its claims. Panics when the key is not published or the token fails.
+    pub async fn verify_with_jwks(
+        &self,
+        token: &str,
+        validation: &jsonwebtoken::Validation,
+    ) -> Value {
+        let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_value(
+            self.anonymous(reqwest::Method::GET, "/.well-known/jwks.json", None)
+                .await
+                .expect(200),
+        )
+        .expect("a JWK set");
+        let kid = jsonwebtoken::decode_header(token)
+            .expect("a JWT header")
+            .kid
+            .expect("a kid");
+        let jwk = jwks.find(&kid).expect("the signing key is published");
+        let key = jsonwebtoken::DecodingKey::from_jwk(jwk).expect("a usable key");
+        jsonwebtoken::decode::<Value>(token, &key, validation)
+            .expect("the token verifies")
+            .claims
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> Reply {
         self.anonymous(reqwest::Method::POST, path, Some(body))
             .await
