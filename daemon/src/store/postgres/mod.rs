@@ -207,10 +207,14 @@ fn unavailable(error: StoreError) -> Failure {
     }
 }
 
+/// A pooled connection; the pool reconnects after an outage, so failing here is "unavailable".
+fn checkout(pool: &Pool, rt: &Handle) -> Result<deadpool_postgres::Object, Failure> {
+    rt.block_on(pool.get())
+        .map_err(|e| unavailable(errors::pool(&e)))
+}
+
 fn read_once(pool: &Pool, rt: &Handle, job: &mut ReadJob) -> Attempt {
-    let mut client = rt
-        .block_on(pool.get())
-        .map_err(|e| unavailable(errors::pool(&e)))?;
+    let mut client = checkout(pool, rt)?;
     let txn = rt
         .block_on(
             client
@@ -237,9 +241,7 @@ fn read_once(pool: &Pool, rt: &Handle, job: &mut ReadJob) -> Attempt {
 }
 
 fn write_once(pool: &Pool, rt: &Handle, job: &mut WriteJob) -> Attempt {
-    let mut client = rt
-        .block_on(pool.get())
-        .map_err(|e| unavailable(errors::pool(&e)))?;
+    let mut client = checkout(pool, rt)?;
     let txn = rt
         .block_on(
             client
