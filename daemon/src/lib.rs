@@ -29,6 +29,7 @@ pub mod private_file;
 pub mod server;
 pub mod service;
 pub mod store;
+pub mod thread_priority;
 pub mod wire;
 
 pub use daemon::{Daemon, DaemonError, Options};

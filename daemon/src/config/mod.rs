@@ -156,6 +156,9 @@ pub struct SecurityConfig {
     pub hash_workers: usize,
     /// Logins that may wait for a hashing thread before more are refused; 0 means 4 per worker.
     pub hash_queue: usize,
+    /// How many steps below normal the hashing threads run (0 to 19; 0: normal), so that
+    /// cheap requests are not starved while hashing saturates the CPU.
+    pub hash_nice: i32,
 }
 
 impl Default for SecurityConfig {
@@ -172,6 +175,7 @@ impl Default for SecurityConfig {
             argon2_parallelism: cost.parallelism,
             hash_workers: 0,
             hash_queue: 0,
+            hash_nice: 10,
         }
     }
 }
@@ -330,6 +334,9 @@ impl Config {
         self.argon2_cost()
             .validate()
             .map_err(|e| invalid("security.argon2_memory_kib", e.to_string()))?;
+        if !(0..=crate::thread_priority::MAX_NICE).contains(&s.hash_nice) {
+            return Err(invalid("security.hash_nice", "must be between 0 and 19"));
+        }
         if s.issuer.trim().is_empty() {
             return Err(invalid("security.issuer", "must not be empty"));
         }

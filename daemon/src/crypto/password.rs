@@ -195,6 +195,8 @@ pub struct PoolConfig {
     pub workers: usize,
     /// Jobs that may wait for a worker before new ones are refused.
     pub queue: usize,
+    /// How far below normal the workers run (see [`crate::thread_priority`]); 0: normal.
+    pub nice: i32,
 }
 
 /// Live figures of the pool, for metrics.
@@ -242,9 +244,15 @@ impl HashPool {
             let stats = Arc::clone(&stats);
             let typical = Arc::clone(&typical_micros);
             let cost = config.cost;
+            let nice = config.nice;
             std::thread::Builder::new()
                 .name(format!("argon2-{index}"))
-                .spawn(move || worker(receiver, cost, dummy, stats, typical))
+                .spawn(move || {
+                    if let Err(e) = crate::thread_priority::lower_current_thread(nice) {
+                        tracing::warn!(error = %e, "a hashing thread runs at normal priority");
+                    }
+                    worker(receiver, cost, dummy, stats, typical)
+                })
                 .map_err(|e| CryptoError::Hashing(format!("cannot start a hashing thread: {e}")))?;
         }
         Ok(Self {
@@ -463,6 +471,7 @@ mod tests {
             cost: TEST_COST,
             workers: 1,
             queue: 1,
+            nice: 0,
         })
         .expect("pool");
         let phc = pool.hash("secret").await.expect("hash");
@@ -504,5 +513,46 @@ mod tests {
         for answer in pending {
             answer.await.expect("answered").expect("verified");
         }
+    }
+
+    /// The nice values of this process's threads named `name`, from `/proc`.
+    #[cfg(target_os = "linux")]
+    fn nice_of_threads_named(name: &str) -> Vec<i32> {
+        let mut found = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").expect("/proc") {
+            let dir = task.expect("task").path();
+            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            if comm.trim() != name {
+                continue;
+            }
+            // Field 19 of `stat` is the nice value; the fields after the `)` that closes the
+            // command name start at field 3.
+            let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+            let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+            if let Some(nice) = after.split_whitespace().nth(16) {
+                found.push(nice.parse().expect("a number"));
+            }
+        }
+        found
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn workers_run_below_the_rest_of_the_process() {
+        let base = rustix::process::getpriority_process(None).expect("nice");
+        let pool = HashPool::start(PoolConfig {
+            cost: TEST_COST,
+            workers: 1,
+            queue: 1,
+            nice: 3,
+        })
+        .expect("pool");
+        pool.hash("secret").await.expect("the worker is up");
+        // Other tests' pools (nice 0) may be running too: one worker at base + 3 is this one.
+        assert!(
+            nice_of_threads_named("argon2-0").contains(&(base + 3).min(19)),
+            "no hashing thread runs at nice {}",
+            base + 3
+        );
     }
 }

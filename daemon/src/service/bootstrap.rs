@@ -169,6 +169,7 @@ pub async fn build(
         cost: config.argon2_cost(),
         workers: config.hash_workers(),
         queue: config.hash_queue(),
+        nice: config.security.hash_nice,
     })?;
 
     let sms = SmsGateway::new(config.outbox_path(), config.sms.public_url.clone());
