@@ -360,12 +360,15 @@ pub async fn run(args: &Args) -> anyhow::Result<Figures> {
     figures.overload_shed_ms = percentile(&over.shed, 0.99);
     figures.code_verify_p99_ms_under_overload = percentile(&over.verify, 0.99);
     say(format!(
-        "  {} hashed, {} refused (p50 {:.2} ms), {} failed, {} codes checked, /api/status p99 {:.2} ms",
+        "  {} hashed, {} refused (p50 {:.2} ms), {} failed, {} codes checked (p50 {:.2}, p90 {:.2}, max {:.2} ms), /api/status p99 {:.2} ms",
         over.hashed,
         over.refused,
         percentile_ms(&over.shed, 0.5),
         over.failed,
         over.verified,
+        percentile_ms(&over.verify, 0.5),
+        percentile_ms(&over.verify, 0.9),
+        percentile_ms(&over.verify, 1.0),
         percentile_ms(&over.status, 0.99)
     ));
     let (_, hwm) = main.nodes[0].memory_mib()?;
