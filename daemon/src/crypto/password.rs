@@ -528,7 +528,10 @@ mod tests {
             // Field 19 of `stat` is the nice value; the fields after the `)` that closes the
             // command name start at field 3.
             let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
-            let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+            let after = stat
+                .rsplit_once(')')
+                .map(|(_, rest)| rest)
+                .unwrap_or_default();
             if let Some(nice) = after.split_whitespace().nth(16) {
                 found.push(nice.parse().expect("a number"));
             }
