@@ -142,6 +142,8 @@ fn bad_values_name_their_key() {
     );
     fails_naming("[log]\nformat = \"xml\"\n", "log.format");
     fails_naming("[store]\nkind = \"mongo\"\n", "store.kind");
+    fails_naming("[security]\nhash_nice = 20\n", "security.hash_nice");
+    fails_naming("[security]\nhash_nice = -1\n", "security.hash_nice");
 }
 
 #[test]
