@@ -515,28 +515,21 @@ mod tests {
         }
     }
 
-    /// The nice values of this process's threads named `name`, from `/proc`.
+    /// The nice values of this process's threads named `name` (names from `/proc`).
     #[cfg(target_os = "linux")]
     fn nice_of_threads_named(name: &str) -> Vec<i32> {
-        let mut found = Vec::new();
-        for task in std::fs::read_dir("/proc/self/task").expect("/proc") {
-            let dir = task.expect("task").path();
-            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
-            if comm.trim() != name {
-                continue;
-            }
-            // Field 19 of `stat` is the nice value; the fields after the `)` that closes the
-            // command name start at field 3.
-            let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
-            let after = stat
-                .rsplit_once(')')
-                .map(|(_, rest)| rest)
-                .unwrap_or_default();
-            if let Some(nice) = after.split_whitespace().nth(16) {
-                found.push(nice.parse().expect("a number"));
-            }
-        }
-        found
+        std::fs::read_dir("/proc/self/task")
+            .expect("/proc")
+            .filter_map(|task| {
+                let dir = task.ok()?.path();
+                let comm = std::fs::read_to_string(dir.join("comm")).ok()?;
+                let tid = dir.file_name()?.to_str()?.parse().ok()?;
+                (comm.trim() == name).then_some(tid)
+            })
+            .filter_map(|tid| {
+                rustix::process::getpriority_process(rustix::process::Pid::from_raw(tid)).ok()
+            })
+            .collect()
     }
 
     #[cfg(target_os = "linux")]

@@ -256,7 +256,6 @@ pub async fn run(args: &Args) -> anyhow::Result<Figures> {
         plan.hash_time
     ));
     let bound = hash_bound::measure(plan.cost, cores, plan.hash_time)?;
-    figures.hash_bound_per_s = Some(bound.per_second);
     figures.one_hash_ms = Some(bound.single_ms);
     let b = bound.per_second;
 
